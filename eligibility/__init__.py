@@ -1,0 +1,23 @@
+"""Explained eligibility of Nîmes Métropole's member communes for the DN's shared services.
+
+The Python API in four calls::
+
+    from eligibility import load_catalog, load_profile, check, explain_text
+    catalog = load_catalog()                       # the shipped rules/ catalog
+    profile = load_profile("fixtures/communes/30206-poulx.yaml", catalog)
+    evaluation = check(catalog, profile, datetime.date(2023, 1, 15), ["vsi"])
+    print(evaluation.verdicts["vsi"].status)       # 'ineligible'
+"""
+
+from .catalog import Catalog, load_catalog, read_catalog
+from .check import check
+from .errors import CatalogError, InputError
+from .model import Profile
+from .profiles import load_profile, parse_profile
+from .verdicts import Evaluation, Reason, Verdict
+
+__all__ = [
+    "Catalog", "CatalogError", "Evaluation", "InputError", "Profile", "Reason", "Verdict",
+    "check", "load_catalog", "load_profile", "parse_profile", "read_catalog",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,32 @@
+"""The pure function at the heart of the package: (catalog, profile, date) -> verdicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from .catalog import Catalog
+from .facts import derive_facts
+from .model import Profile
+from .reference import evaluate_reference
+from .verdicts import Evaluation, assemble
+
+EngineName = Literal["durable", "reference"]
+ENGINES: tuple[str, ...] = ("durable", "reference")
+
+
+def check(catalog: Catalog, profile: Profile, as_of: dt.date,
+          requested: list[str] | None = None, engine: EngineName = "durable") -> Evaluation:
+    """Decide every brick for ``profile`` on ``as_of``.
+
+    ``requested`` (brick ids) overrides the profile's ``requests``; when both are
+    empty every brick counts as requested. ``engine`` picks the durable-rules
+    engine (default) or the reference evaluator; both give the same verdicts.
+    """
+    facts = derive_facts(profile, as_of, catalog)
+    if engine == "reference":
+        return evaluate_reference(catalog, profile, as_of, facts, requested)
+    from .engine import engine_for  # imported here: only this path needs the C engine
+
+    truths = engine_for(catalog).decide(facts)
+    return assemble(catalog, profile, as_of, facts, truths, requested)

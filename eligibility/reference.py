@@ -1,0 +1,110 @@
+"""The reference evaluator: the catalog's meaning, written as plainly as possible.
+
+This is the executable specification the durable-rules path is held to (by the
+hypothesis tests and `rules verify`). It shares nothing with the production
+path but the condition semantics of ``conditions.evaluate`` and the verdict data
+types: requirements, statuses and missing facts are computed here again, by
+direct recursion, so that a slip in ``verdicts.assemble`` shows up as a
+disagreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from .catalog import Catalog
+from .conditions import Condition, Leaf, Truth, children, evaluate
+from .facts import SOURCE_FIELDS
+from .model import Profile, Status
+from .verdicts import (
+    AVAILABILITY,
+    COMMON,
+    CONDITION,
+    REQUIREMENT,
+    Evaluation,
+    Reason,
+    Verdict,
+)
+
+
+def decide(catalog: Catalog, facts: Mapping[str, Any]) -> dict[str, Truth]:
+    """Every node's truth, by walking each condition tree in Python."""
+    truths: dict[str, Truth] = {}
+    for rule in catalog.common:
+        evaluate(rule.condition, facts, truths)
+    for brick in catalog.bricks.values():
+        evaluate(brick.availability_rule, facts, truths)
+        for rule in brick.conditions:
+            evaluate(rule.condition, facts, truths)
+    return truths
+
+
+def _missing(condition: Condition, truths: Mapping[str, Truth]) -> list[str]:
+    """Facts of the unknown leaves reached through unknown nodes only."""
+    found: list[str] = []
+    pending = [condition]
+    while pending:
+        node = pending.pop(0)
+        if truths[node.node_id] is not None:
+            continue
+        if isinstance(node, Leaf):
+            found.extend(SOURCE_FIELDS.get(node.fact, (node.fact,)))
+        pending[0:0] = children(node)
+    return list(dict.fromkeys(found))
+
+
+def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
+                       facts: Mapping[str, Any],
+                       requested: list[str] | None = None) -> Evaluation:
+    truths = decide(catalog, facts)
+    asked = list(requested if requested is not None else profile.requests)
+    requested_ids = [b for b in catalog.bricks if not asked or b in asked]
+    held = {s.brick for s in profile.subscriptions}
+    result = Evaluation(catalog, profile, as_of, facts, truths, tuple(requested_ids), not asked)
+
+    def verdict(brick_id: str) -> Verdict:
+        brick = catalog.bricks[brick_id]
+        reasons: list[Reason] = []
+        available = brick.availability_rule
+        reasons.append(Reason(available.node_id, AVAILABILITY, truths[available.node_id],
+                              brick.availability.source, brick.availability.citation,
+                              tuple(_missing(available, truths))))
+        for rule in catalog.common:
+            reasons.append(Reason(rule.id, COMMON, truths[rule.id], rule.source, rule.citation,
+                                  tuple(_missing(rule.condition, truths))))
+        missing = [fact for reason in reasons for fact in reason.missing]
+        for requirement in brick.requires:
+            if requirement.brick in held:
+                ok: Truth = True
+            elif requirement.brick not in requested_ids:
+                ok = False
+            else:
+                other = verdict(requirement.brick)
+                ok = {"eligible": True, "undetermined": None}.get(other.status, False)
+                if ok is None:
+                    missing.extend(other.missing)
+            reasons.append(Reason(requirement.rule_id, REQUIREMENT, ok, requirement.source,
+                                  requirement.citation, brick=requirement.brick))
+        for rule in brick.conditions:
+            unknown = _missing(rule.condition, truths)
+            missing.extend(unknown)
+            reasons.append(Reason(rule.id, CONDITION, truths[rule.id], rule.source,
+                                  rule.citation, tuple(unknown)))
+        held_values = [r.held for r in reasons]
+        status: Status
+        if truths[available.node_id] is False:
+            status = "unavailable"
+        elif False in held_values:
+            status = "ineligible"
+        elif None in held_values:
+            status = "undetermined"
+        else:
+            status = "eligible"
+        return Verdict(brick_id, status, tuple(reasons),
+                       tuple(r.brick for r in brick.requires), tuple(dict.fromkeys(missing)))
+
+    for brick_id in catalog.bricks:
+        result.verdicts[brick_id] = verdict(brick_id)
+    return result

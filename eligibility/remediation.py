@@ -1,0 +1,237 @@
+"""The smallest plan of changes that would make a brick eligible.
+
+A plan is a list of steps, each tied to the rule it satisfies: set a profile
+field, ask for another brick, or sign a convention version. For a failed
+``any`` the cheapest alternative is chosen (the first on a tie, so the catalog's
+order says which is preferred). A plan is *checked*: it is applied to the
+profile and the brick evaluated again; a plan that does not lift every failure
+is reported as impossible, never as advice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Brick, Catalog
+from .conditions import All, Any_, Condition, Leaf, Not
+from .facts import field_spec
+from .model import Profile
+from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation
+
+SET, REQUEST, SIGN = "set", "request", "sign"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change. ``kind`` is ``set`` (field := value), ``request`` (brick) or ``sign``
+    (a convention version, ``value``)."""
+
+    rule: str
+    kind: str
+    field: str | None = None
+    value: Any = None
+    current: Any = None
+    brick: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    brick: str
+    steps: tuple[Step, ...]
+    feasible: bool
+    why_not: str | None = None  # when not feasible: what stands in the way
+    replaced_by: str | None = None
+
+
+class Unsatisfiable(Exception):
+    """No change of the profile satisfies this condition (its id is the message)."""
+
+
+_NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in",
+           "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
+
+
+def satisfying_value(leaf: Leaf, want: bool, current: Any, catalog: Catalog) -> Any:
+    """A value of the leaf's fact for which the leaf is ``want``, closest to the test."""
+    spec = field_spec(leaf.fact, catalog)
+    assert spec is not None
+    op, value = leaf.op, leaf.value
+    if op == "includes" or op == "excludes":
+        have = set(current or ())
+        wanted = set(value)
+        if (op == "includes") == want:
+            return sorted(have | wanted) if want else sorted(have | {value[0]})
+        return sorted(have - wanted) if op == "excludes" else sorted(have - {value[0]})
+    if not want:
+        op = _NEGATE[op]
+    if op == "eq":
+        return value
+    if op == "in":
+        return value[0]
+    if op in ("ne", "not_in"):
+        excluded = set(value) if op == "not_in" else {value}
+        if spec.kind == "bool":
+            return not value
+        choices = [v for v in spec.values if v not in excluded]
+        if not choices:
+            raise Unsatisfiable(leaf.node_id)
+        return choices[0]
+    if spec.kind == "level":
+        order = list(spec.values)
+        index = order.index(value) + {"ge": 0, "gt": 1, "le": 0, "lt": -1}[op]
+        if not 0 <= index < len(order):
+            raise Unsatisfiable(leaf.node_id)
+        return order[index]
+    step = 1 if spec.kind == "count" else 0.01
+    target = value + {"ge": 0, "gt": step, "le": 0, "lt": -step}[op]
+    if target < 0:
+        raise Unsatisfiable(leaf.node_id)
+    return target
+
+
+def _fix(node: Condition, want: bool, ev: Evaluation, rule: str) -> list[Step]:
+    """Steps that make ``node`` evaluate to ``want`` (nodes already so need nothing)."""
+    truth = ev.truths[node.node_id]
+    if truth is want or truth is None and not isinstance(node, Leaf):
+        return [] if truth is want else _fix_unknown(node, want, ev, rule)
+    if isinstance(node, Leaf):
+        if truth is None:  # unknown: a question for the secretary, not a change
+            return []
+        return [_leaf_step(node, want, ev, rule)]
+    if isinstance(node, Not):
+        return _fix(node.child, not want, ev, rule)
+    conjunctive = isinstance(node, All) == want  # every child must reach `want`
+    if conjunctive:
+        return [s for child in node.children for s in _fix(child, want, ev, rule)]
+    options = []
+    for child in node.children:
+        try:
+            options.append(_fix(child, want, ev, rule))
+        except Unsatisfiable:
+            continue
+    if not options:
+        raise Unsatisfiable(node.node_id)
+    return min(options, key=len)
+
+
+def _fix_unknown(node: Condition, want: bool, ev: Evaluation, rule: str) -> list[Step]:
+    # An undecided compound inside a failed rule: fix its decided failing parts only.
+    if isinstance(node, (All, Any_)) and (isinstance(node, All) == want):
+        return [s for child in node.children if ev.truths[child.node_id] is (not want)
+                for s in _fix(child, want, ev, rule)]
+    return []
+
+
+def _leaf_step(leaf: Leaf, want: bool, ev: Evaluation, rule: str) -> Step:
+    current = ev.facts.get(leaf.fact)
+    if leaf.fact in ("convention.in_force", "convention.applicable"):
+        target = satisfying_value(leaf, want, current, ev.catalog)
+        return _sign_step(target, ev, rule)
+    value = satisfying_value(leaf, want, current, ev.catalog)
+    if isinstance(current, frozenset):
+        current = sorted(current)
+    return Step(rule, SET, leaf.fact, value, current)
+
+
+def _sign_step(target: str, ev: Evaluation, rule: str, choices: tuple[str, ...] = ()) -> Step:
+    """Sign the version in force at the date: the only one a commune can still sign."""
+    in_force = ev.catalog.version_at(ev.as_of)
+    if target == "none" or in_force is None or (choices and in_force not in choices):
+        raise Unsatisfiable(rule)
+    return Step(rule, SIGN, "convention.version", in_force, ev.facts.get("convention.in_force"))
+
+
+def _brick_steps(brick: Brick, ev: Evaluation, visiting: set[str]) -> list[Step]:
+    if brick.id in visiting:
+        raise Unsatisfiable(brick.id)
+    verdict = ev.verdicts[brick.id]
+    steps: list[Step] = []
+    conditions = {r.id: r for r in brick.conditions}
+    common = {r.id: r for r in ev.catalog.common}
+    for reason in verdict.reasons:
+        if reason.held is not False:
+            continue
+        if reason.kind == AVAILABILITY:
+            steps.append(_sign_step("", ev, reason.rule, brick.versions))
+        elif reason.kind == COMMON:
+            steps += _fix(common[reason.rule].condition, True, ev, reason.rule)
+        elif reason.kind == CONDITION:
+            steps += _fix(conditions[reason.rule].condition, True, ev, reason.rule)
+        elif reason.kind == REQUIREMENT:
+            assert reason.brick is not None
+            if reason.brick not in ev.requested:
+                steps.append(Step(reason.rule, REQUEST, brick=reason.brick))
+            steps += _brick_steps(ev.catalog.bricks[reason.brick], ev, visiting | {brick.id})
+    return steps
+
+
+def _merge(steps: list[Step], catalog: Catalog) -> list[Step]:
+    """One step per field or brick; the stronger of two raises, a conflict is impossible."""
+    merged: dict[tuple[str, str | None], Step] = {}
+    for step in steps:
+        key = (step.kind, step.brick if step.kind == REQUEST else step.field)
+        other = merged.get(key)
+        if other is None or other.value == step.value:
+            merged.setdefault(key, step)
+            continue
+        spec = field_spec(step.field or "", catalog)
+        if step.kind == SET and spec is not None and spec.kind in ("count", "amount", "level"):
+            order = (lambda v: list(spec.values).index(v)) if spec.kind == "level" else float
+            merged[key] = max(other, step, key=lambda s: order(s.value))
+        elif step.kind == SET and spec is not None and spec.kind == "set":
+            merged[key] = Step(other.rule, SET, step.field,
+                               sorted(set(other.value) & set(step.value)), other.current)
+        else:
+            raise Unsatisfiable(f"{other.rule} / {step.rule}")
+    return list(merged.values())
+
+
+def apply_plan(profile: Profile, steps: tuple[Step, ...] | list[Step], as_of: dt.date) -> Profile:
+    """The profile as it would be once every step is done."""
+    changes: dict[str, object] = {}
+    requests = list(profile.requests)
+    for step in steps:
+        if step.kind == SET:
+            assert step.field is not None
+            changes[step.field] = step.value
+        elif step.kind == REQUEST and step.brick not in requests:
+            requests.append(step.brick)  # type: ignore[arg-type]
+        elif step.kind == SIGN:
+            history = []
+            if profile.convention is not None:
+                history = [s.model_dump() for s in profile.convention.history]
+                if profile.convention.version != "none":
+                    history.append({"version": profile.convention.version,
+                                    "signed_on": profile.convention.signed_on})
+            changes["convention"] = {"version": step.value, "signed_on": as_of, "history": history}
+    if requests != list(profile.requests):
+        changes["requests"] = requests
+    return profile.with_changes(changes)
+
+
+Recheck = Callable[[Profile, "list[str] | None"], Evaluation]
+
+
+def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
+    """What would make ``brick_id`` eligible.
+
+    ``recheck(profile, requested)`` evaluates a changed profile; with it, the plan
+    is tried and reported impossible when it would not lift every failure.
+    """
+    brick = ev.catalog.bricks[brick_id]
+    replaced = brick.replaced_by.brick if brick.replaced_by is not None else None
+    try:
+        steps = _merge(_brick_steps(brick, ev, set()), ev.catalog)
+    except Unsatisfiable as blocked:
+        return Plan(brick_id, (), False, str(blocked), replaced)
+    if recheck is not None and steps:
+        requested = None if ev.everything_requested else [
+            *ev.requested, *(s.brick for s in steps if s.kind == REQUEST)]
+        after = recheck(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
+        if after.status in ("ineligible", "unavailable"):
+            blocking = ", ".join(r.rule for r in after.failed())
+            return Plan(brick_id, tuple(steps), False, blocking, replaced)
+    return Plan(brick_id, tuple(steps), True, None, replaced)

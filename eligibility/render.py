@@ -1,0 +1,230 @@
+"""Rendering check and explain results: text (rustc-like), markdown, JSON (CONTRACT §4)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from .explain import (
+    SYMBOLS,
+    Because,
+    BrickExplanation,
+    explain_verdict,
+    leaf_lines,
+    step_text,
+)
+from .i18n import t
+from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation
+
+
+def _header(ev: Evaluation, lang: str) -> str:
+    convention = ev.convention
+    if convention is None:
+        shown = t(lang, "unknown_convention")
+    elif convention == "none":
+        shown = t(lang, "no_convention")
+    else:
+        shown = t(lang, "convention", version=ev.catalog.versions[convention].label(lang))
+    commune = ev.profile.commune
+    return f"{commune.name} ({commune.insee}) · {shown} · {t(lang, 'as_of', date=ev.as_of)}"
+
+
+def _source_tag(b: Because, lang: str) -> str:
+    return f"{t(lang, b.source)} · {b.citation}"
+
+
+def _because_text(b: Because, lang: str, indent: str) -> list[str]:
+    lines = [f"{indent}{t(lang, 'because')} {b.text}"]
+    lines += [f"{indent}  {t(lang, 'and')} {d}" for d in b.details]
+    lines.append(f"{indent}  = {_source_tag(b, lang)}")
+    if b.nested_intro:
+        lines.append(f"{indent}  {t(lang, 'and')} {b.nested_intro}")
+    for nested in b.nested:
+        lines += _because_text(nested, lang, indent + "    ")
+    return lines
+
+
+def _summary(ev: Evaluation, explanations: list[BrickExplanation], lang: str) -> str:
+    n = len(explanations)
+    counts = Counter(e.status for e in explanations)
+    head = t(lang, "all_bricks", n=n) if ev.everything_requested else \
+        t(lang, "requested_n" if n == 1 else "requested_n_plural", n=n)
+    parts = [head] + [t(lang, f"count_{s}", n=counts[s])
+                      for s in ("eligible", "ineligible", "undetermined", "unavailable")
+                      if counts[s] or s in ("eligible", "ineligible")]
+    parts.append(t(lang, "assumptions_flagged", n=len(_flagged(explanations))))
+    return " · ".join(parts)
+
+
+def _flagged(explanations: list[BrickExplanation]) -> set[str]:
+    """Assumptions the output shows: in a because, or under an eligible verdict."""
+    flagged: set[str] = set()
+    for e in explanations:
+        stack = list(e.because)
+        while stack:
+            b = stack.pop()
+            if b.is_assumption:
+                flagged.add(b.rule)
+            stack += b.nested
+        if e.status == "eligible":
+            flagged.update(e.assumptions)
+    return flagged
+
+
+def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
+    lines = [f"{SYMBOLS[e.status]} {e.title} : {t(lang, e.status)}" if lang == "fr" else
+             f"{SYMBOLS[e.status]} {e.title}: {t(lang, e.status)}"]
+    if e.status == "undetermined":
+        lines.append("  " + t(lang, "missing", facts=", ".join(e.missing)))
+        lines.append("  " + t(lang, "rest_holds", rules=", ".join(e.rest)))
+        for b in e.because:
+            if b.held is None and b.is_assumption:
+                lines.append(f"  = {_source_tag(b, lang)}")
+    elif e.status == "eligible":
+        lines.append("  " + t(lang, "all_hold", n=len(e.rest)))
+        if e.assumptions:
+            lines.append("  " + t(lang, "rests_on", rules=", ".join(e.assumptions)))
+    else:
+        for b in e.because:
+            if b.held is False or e.status != "unavailable":
+                lines += _because_text(b, lang, "  ")
+    label = t(lang, "help")
+    for i, help_line in enumerate(e.help):
+        prefix = f"  {label} : " if lang == "fr" else f"  {label}: "
+        lines.append((prefix if i == 0 else " " * len(prefix)) + help_line)
+    return lines
+
+
+def explanations(ev: Evaluation, lang: str) -> list[BrickExplanation]:
+    return [explain_verdict(ev, v, lang) for v in ev.shown()]
+
+
+def check_text(ev: Evaluation, lang: str = "fr") -> str:
+    shown = explanations(ev, lang)
+    lines = [_header(ev, lang), ""]
+    for e in shown:
+        lines += _brick_text(e, lang) + [""]
+    lines.append(_summary(ev, shown, lang))
+    return "\n".join(lines)
+
+
+def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
+    shown = explanations(ev, lang)
+    commune = ev.profile.commune
+    lines = [f"## {commune.name} ({commune.insee})", "", f"*{_header(ev, lang)}*", "",
+             "| " + " | ".join(["brique", "statut", "motifs"] if lang == "fr"
+                               else ["brick", "status", "reasons"]) + " |",
+             "|---|---|---|"]
+    for e in shown:
+        motives = "; ".join(f"{b.text} ({t(lang, b.source)} · {b.citation})"
+                            for b in e.because if b.held is False) or "—"
+        if e.status == "undetermined":
+            motives = t(lang, "missing", facts=", ".join(e.missing))
+        lines.append(f"| `{e.brick}` | {SYMBOLS[e.status]} {t(lang, e.status)} | "
+                     f"{motives.replace('|', '/')} |")
+    for e in shown:
+        if e.help:
+            lines += ["", f"**{e.brick}** — {t(lang, 'help')} :" if lang == "fr" else
+                      f"**{e.brick}** — {t(lang, 'help')}:"]
+            lines += [f"- {h}" for h in e.help]
+    flagged = _flagged(shown)
+    if flagged:
+        lines += ["", ("*Hypothèses à confirmer par la DN :* " if lang == "fr" else
+                       "*Assumptions to be confirmed by the DN:* ") + ", ".join(sorted(flagged))]
+    lines += ["", _summary(ev, shown, lang)]
+    return "\n".join(lines)
+
+
+def _reason_json(ev: Evaluation, reason: Any, lang: str) -> dict[str, Any]:
+    from .explain import because_of, read_facts
+
+    said = because_of(reason, ev, lang)
+    out: dict[str, Any] = {
+        "rule": reason.rule, "held": reason.held, "message": said.text,
+        "source": reason.source, "citation": reason.citation,
+        "kind": reason.kind, "assumption": reason.is_assumption,
+    }
+    if reason.kind in (COMMON, CONDITION, AVAILABILITY):
+        rule_condition = _condition_of(ev, reason)
+        out["facts"] = {f: _json_value(ev.facts.get(f)) for f in read_facts(rule_condition,
+                                                                              ev.facts)}
+    if reason.kind == REQUIREMENT:
+        out["brick"] = reason.brick
+    if reason.missing:
+        out["missing"] = list(reason.missing)
+    return out
+
+
+def _condition_of(ev: Evaluation, reason: Any) -> Any:
+    if reason.kind == AVAILABILITY:
+        return ev.catalog.bricks[reason.rule.rsplit(".", 1)[0]].availability_rule
+    return next(r.condition for r in ev.catalog.rules() if r.id == reason.rule)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return value
+
+
+def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
+    bricks = []
+    for verdict in ev.shown():
+        e = explain_verdict(ev, verdict, lang)
+        entry: dict[str, Any] = {
+            "id": verdict.brick,
+            "name": ev.catalog.bricks[verdict.brick].title(lang),
+            "status": verdict.status,
+            "reasons": [_reason_json(ev, r, lang) for r in verdict.reasons],
+            "requires": list(verdict.requires),
+            "missing": list(verdict.missing),
+            "remediation": e.help,
+        }
+        if e.plan is not None:
+            entry["plan"] = {"feasible": e.plan.feasible, "steps": [
+                {"rule": s.rule, "kind": s.kind, "field": s.field,
+                 "from": _json_value(s.current), "to": _json_value(s.value),
+                 "brick": s.brick, "text": step_text(s, ev, lang)} for s in e.plan.steps]}
+        entry["assumptions"] = e.assumptions
+        bricks.append(entry)
+    counts = Counter(b["status"] for b in bricks)
+    return {
+        "commune": {"insee": ev.profile.commune.insee, "name": ev.profile.commune.name},
+        "as_of": ev.as_of.isoformat(),
+        "convention": ev.convention,
+        "bricks": bricks,
+        "summary": {s: counts.get(s, 0)
+                    for s in ("eligible", "ineligible", "undetermined", "unavailable")},
+    }
+
+
+def check_json(ev: Evaluation, lang: str = "fr") -> str:
+    return json.dumps(check_json_data(ev, lang), ensure_ascii=False, indent=2)
+
+
+def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:
+    verdict = ev.verdicts[brick_id]
+    e = explain_verdict(ev, verdict, lang)
+    lines = [_header(ev, lang), "", f"{SYMBOLS[e.status]} {e.title} : {t(lang, e.status)}"
+             if lang == "fr" else f"{SYMBOLS[e.status]} {e.title}: {t(lang, e.status)}", ""]
+    from .explain import because_of
+
+    for reason in verdict.reasons:
+        said = because_of(reason, ev, lang)
+        mark = SYMBOLS["eligible" if reason.held else
+                       "ineligible" if reason.held is False else "undetermined"]
+        lines.append(f"  {mark} {reason.rule} — {said.text}")
+        if reason.kind == REQUIREMENT:
+            lines += [f"      {d}" for d in said.details]
+        else:
+            lines += leaf_lines(_condition_of(ev, reason), ev, lang, indent=3)
+        lines.append(f"      = {_source_tag(said, lang)}")
+    if e.help:
+        lines.append("")
+        label = t(lang, "help")
+        prefix = f"  {label} : " if lang == "fr" else f"  {label}: "
+        lines += [(prefix if i == 0 else " " * len(prefix)) + h for i, h in enumerate(e.help)]
+    if verdict.missing:
+        lines += ["", "  " + t(lang, "find_out", facts=", ".join(verdict.missing))]
+    return "\n".join(lines)
