@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-Truth = Union[bool, None]
+Truth = bool | None
 """Three-valued truth: True (holds), False (fails), None (depends on unknown facts)."""
 
 Operator = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "includes", "excludes"]
@@ -53,7 +53,7 @@ class Not:
     child: Condition
 
 
-Condition = Union[Leaf, All, Any_, Not]
+Condition = Union[Leaf, All, Any_, Not]  # noqa: UP007 - a runtime alias of forward refs
 
 
 def evaluate_leaf(leaf: Leaf, facts: Mapping[str, Any]) -> Truth:

@@ -131,17 +131,19 @@ def convention_in_force(profile: Profile, as_of: dt.date, catalog: Catalog) -> s
 
 def derive_facts(profile: Profile, as_of: dt.date, catalog: Catalog) -> dict[str, Any]:
     """The facts of ``profile`` on ``as_of``; unknown facts are left out."""
-    data = profile.model_dump(mode="python")
     facts: dict[str, Any] = {}
-    for path in FIELDS:
-        section, _, name = path.partition(".")
-        value = (data.get(section) or {}).get(name)
-        if value is None:
-            continue
-        facts[path] = frozenset(value) if isinstance(value, list) else value
+    for path, section, name in _READ_FIELDS:
+        value = getattr(getattr(profile, section), name)
+        if value is not None:
+            facts[path] = frozenset(value) if isinstance(value, list) else value
     in_force = convention_in_force(profile, as_of, catalog)
     if in_force is not None:
         facts["convention.in_force"] = in_force
         facts["convention.applicable"] = (
             in_force if in_force != "none" else catalog.version_at(as_of) or "none")
     return facts
+
+
+# (path, section, attribute) of the facts read straight from the profile.
+_READ_FIELDS: tuple[tuple[str, str, str], ...] = tuple(
+    (path, *path.split(".")) for path in FIELDS if path not in SOURCE_FIELDS)  # type: ignore[misc]

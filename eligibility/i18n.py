@@ -30,9 +30,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "all_bricks": ("{n} briques examinées (aucune demandée : toutes)",
                    "{n} bricks examined (none requested: all)"),
     "count_eligible": ("{n} éligible", "{n} eligible"),
+    "count_eligible_plural": ("{n} éligibles", "{n} eligible"),
     "count_ineligible": ("{n} non éligible", "{n} ineligible"),
+    "count_ineligible_plural": ("{n} non éligibles", "{n} ineligible"),
     "count_undetermined": ("{n} indéterminé", "{n} undetermined"),
+    "count_undetermined_plural": ("{n} indéterminés", "{n} undetermined"),
     "count_unavailable": ("{n} indisponible", "{n} unavailable"),
+    "count_unavailable_plural": ("{n} indisponibles", "{n} unavailable"),
     "assumptions_flagged": ("hypothèses signalées : {n}", "assumptions flagged: {n}"),
     # reasons
     "because": ("parce que", "because"),
@@ -69,17 +73,18 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "unknown": ("inconnu", "unknown"),
     "nothing": ("aucun", "none"),
     # explain
-    "verdict": ("verdict", "verdict"),
-    "reads": ("lit {fact} = {value} ; attendu : {test}", "reads {fact} = {value}; expected: {test}"),
+    "reads": ("lit {fact} = {value} ; attendu : {test}",
+              "reads {fact} = {value}; expected: {test}"),
     "would_hold": ("tiendrait si : {change}", "would hold if: {change}"),
-    "requirement_state": ("« {brick} » : {state}", "'{brick}': {state}"),
-    "held": ("détenue", "held"),
-    "requested_status": ("demandée, {status}", "requested, {status}"),
-    "neither": ("ni détenue ni demandée", "neither held nor requested"),
 }
 
 
 def t(lang: str, key: str, **values: Any) -> str:
-    """The sentence ``key`` in ``lang`` (French unless 'en'), formatted with ``values``."""
+    """The sentence ``key`` in ``lang`` (French unless 'en'), formatted with ``values``.
+
+    With a count ``n`` above 1, the ``<key>_plural`` sentence is used when there is one.
+    """
+    if values.get("n", 1) > 1 and f"{key}_plural" in _TEXTS:
+        key = f"{key}_plural"
     fr, en = _TEXTS[key]
     return (en if lang == "en" else fr).format(**values)

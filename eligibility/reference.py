@@ -65,6 +65,8 @@ def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
     result = Evaluation(catalog, profile, as_of, facts, truths, tuple(requested_ids), not asked)
 
     def verdict(brick_id: str) -> Verdict:
+        if brick_id in result.verdicts:
+            return result.verdicts[brick_id]
         brick = catalog.bricks[brick_id]
         reasons: list[Reason] = []
         available = brick.availability_rule
@@ -102,9 +104,11 @@ def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
             status = "undetermined"
         else:
             status = "eligible"
-        return Verdict(brick_id, status, tuple(reasons),
-                       tuple(r.brick for r in brick.requires), tuple(dict.fromkeys(missing)))
+        result.verdicts[brick_id] = Verdict(brick_id, status, tuple(reasons),
+                                            tuple(r.brick for r in brick.requires),
+                                            tuple(dict.fromkeys(missing)))
+        return result.verdicts[brick_id]
 
     for brick_id in catalog.bricks:
-        result.verdicts[brick_id] = verdict(brick_id)
+        verdict(brick_id)
     return result

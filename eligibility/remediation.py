@@ -179,8 +179,9 @@ def _merge(steps: list[Step], catalog: Catalog) -> list[Step]:
             continue
         spec = field_spec(step.field or "", catalog)
         if step.kind == SET and spec is not None and spec.kind in ("count", "amount", "level"):
-            order = (lambda v: list(spec.values).index(v)) if spec.kind == "level" else float
-            merged[key] = max(other, step, key=lambda s: order(s.value))
+            levels = list(spec.values)
+            merged[key] = max(other, step, key=lambda s: levels.index(s.value)
+                              if levels else float(s.value))
         elif step.kind == SET and spec is not None and spec.kind == "set":
             merged[key] = Step(other.rule, SET, step.field,
                                sorted(set(other.value) & set(step.value)), other.current)

@@ -49,7 +49,7 @@ def _summary(ev: Evaluation, explanations: list[BrickExplanation], lang: str) ->
     n = len(explanations)
     counts = Counter(e.status for e in explanations)
     head = t(lang, "all_bricks", n=n) if ev.everything_requested else \
-        t(lang, "requested_n" if n == 1 else "requested_n_plural", n=n)
+        t(lang, "requested_n", n=n)
     parts = [head] + [t(lang, f"count_{s}", n=counts[s])
                       for s in ("eligible", "ineligible", "undetermined", "unavailable")
                       if counts[s] or s in ("eligible", "ineligible")]
@@ -80,7 +80,7 @@ def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
         lines.append("  " + t(lang, "rest_holds", rules=", ".join(e.rest)))
         for b in e.because:
             if b.held is None and b.is_assumption:
-                lines.append(f"  = {_source_tag(b, lang)}")
+                lines.append(f"  = {t(lang, b.source)} ({b.rule}) · {b.citation}")
     elif e.status == "eligible":
         lines.append("  " + t(lang, "all_hold", n=len(e.rest)))
         if e.assumptions:
