@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -239,10 +238,11 @@ class Catalog:
 
 def shipped_rules_dir() -> Path:
     """The catalog that travels with the package (``rules/`` in a checkout)."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if (checkout / "catalog.yaml").is_file():
-        return checkout
-    return Path(str(resources.files("eligibility.rules")))
+    package = Path(__file__).resolve().parent
+    installed = package / "rules"  # the wheel maps rules/ to eligibility/rules/
+    if (installed / "catalog.yaml").is_file():
+        return installed
+    return package.parent / "rules"
 
 
 # --- reading ---------------------------------------------------------------------------
