@@ -265,7 +265,9 @@ def _load_yaml(path: Path, problems: list[Problem]) -> Any:
 
 def _validation_problems(path: Path, error: ValidationError, data: Any) -> list[Problem]:
     problems = []
-    for item in error.errors():
+    # An unknown field first: a missing one beside it is usually the same typo.
+    items = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
+    for item in items:
         loc = [str(p) for p in item["loc"]]
         rule = _rule_id_at(data, item["loc"])
         message = item["msg"]
@@ -342,7 +344,7 @@ class _Compiler:
             wrong = next((o for o in ops if o not in OPERATORS), None)
             bad(f"condition {node_id}: " + (f"unknown operator '{wrong}'" if wrong else
                 "a test needs exactly one operator"),
-                did_you_mean(wrong, OPERATORS) if wrong else f"operators: {', '.join(OPERATORS)}")
+                _operator_hint(wrong) if wrong else f"operators: {', '.join(OPERATORS)}")
             return None
         op, value = ops[0], expr[ops[0]]
         spec = field_spec(fact, self.catalog) if isinstance(fact, str) else None
@@ -367,6 +369,17 @@ class _Compiler:
         rank = ({level: i for i, level in enumerate(spec.values)}
                 if spec.kind == "level" else None)
         return Leaf(node_id, fact, op, tuple(value) if listed else value, rank)
+
+
+_OPERATOR_SYNONYMS = {"==": "eq", "=": "eq", "!=": "ne", "neq": "ne", "<": "lt", "<=": "le",
+                      "lte": "le", ">": "gt", ">=": "ge", "gte": "ge", "contains": "includes",
+                      "not in": "not_in", "notin": "not_in"}
+
+
+def _operator_hint(wrong: str) -> str | None:
+    if wrong in _OPERATOR_SYNONYMS:
+        return f"did you mean '{_OPERATOR_SYNONYMS[wrong]}'?"
+    return did_you_mean(wrong, OPERATORS) or f"operators: {', '.join(OPERATORS)}"
 
 
 def _type_problem(kind: str, domain: tuple[str, ...], value: Any) -> str | None:

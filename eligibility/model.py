@@ -9,9 +9,16 @@ checked against the catalog given in the validation context, see ``load_profile`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from .errors import did_you_mean
 
@@ -120,8 +127,10 @@ class Finances(_Strict):
     investissement: float | None = Field(default=None, ge=0)
 
 
-def _brick_id(value: str, info: ValidationInfo) -> str:
+def _brick_id(value: object, info: ValidationInfo) -> str:
     """Accept ids and aliases (``3bis``), store the canonical id."""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"expected a brick id (got {value!r})")
     catalog = _catalog(info)
     if catalog is None:
         return value
@@ -132,14 +141,13 @@ def _brick_id(value: str, info: ValidationInfo) -> str:
     return canonical
 
 
-class Subscription(_Strict):
-    brick: str
-    since: dt.date | None = None
+BrickId = Annotated[str, BeforeValidator(_brick_id)]
+"""A brick id or alias, stored as the canonical id."""
 
-    @field_validator("brick", mode="before")
-    @classmethod
-    def _known_brick(cls, value: object, info: ValidationInfo) -> str:
-        return _brick_id(str(value), info)
+
+class Subscription(_Strict):
+    brick: BrickId
+    since: dt.date | None = None
 
 
 class Profile(_Strict):
@@ -155,14 +163,7 @@ class Profile(_Strict):
     vsi: Vsi = Field(default_factory=Vsi)
     finances: Finances = Field(default_factory=Finances)
     subscriptions: list[Subscription] = Field(default_factory=list)
-    requests: list[str] = Field(default_factory=list)
-
-    @field_validator("requests", mode="before")
-    @classmethod
-    def _known_requests(cls, value: object, info: ValidationInfo) -> object:
-        if not isinstance(value, list):
-            return value
-        return [_brick_id(str(item), info) for item in value]
+    requests: list[BrickId] = Field(default_factory=list)
 
     @property
     def held(self) -> frozenset[str]:

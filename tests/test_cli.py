@@ -123,7 +123,7 @@ def test_schema_profile_carries_the_catalog_values():
     (lambda d: d["equipment"].update(cameras=-3), "equipment.cameras: must be ≥ 0 (got -3)"),
     (lambda d: d.update(netwrok={"gecko": True}),
      "netwrok: unknown field — did you mean 'network'?"),
-    (lambda d: d.update(requests=["vsii"]), "requests: unknown brick 'vsii' — did you mean 'vsi'?"),
+    (lambda d: d.update(requests=["vsii"]), "requests.0: unknown brick 'vsii' — did you mean 'vsi'?"),
     (lambda d: d["convention"].update(signed_on="2022-13-45"),
      "convention.signed_on: expected a date YYYY-MM-DD"),
     (lambda d: d["network"].update(fibre="ftt0"), "network.fibre: unknown fibre level 'ftt0'"),
