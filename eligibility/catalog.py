@@ -48,6 +48,7 @@ class Cited(_Data):
 
 class RuleData(Cited):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    label: Text | None = Field(default=None, description="a short name, for summaries")
     message: Text
     help: Text
     when: dict[str, Any]
@@ -118,10 +119,15 @@ class Rule:
     condition: Condition
     file: str
     upper_bound: bool = False
+    label: Text | None = None
 
     @property
     def is_assumption(self) -> bool:
         return self.source == "assumption"
+
+    def short(self, lang: str) -> str:
+        """The rule's short name (its id when the catalog gives none)."""
+        return self.label(lang) if self.label is not None else self.id
 
 
 @dataclass(frozen=True)
@@ -459,7 +465,7 @@ def _rule(compiler: _Compiler, data: RuleData, file: str) -> Rule | None:
     if condition is None:
         return None
     return Rule(data.id, data.source, data.citation, data.message, data.help, condition, file,
-                data.upper_bound)
+                data.upper_bound, data.label)
 
 
 def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:

@@ -195,12 +195,22 @@ def help_lines(ev: Evaluation, verdict: Verdict, lang: str) -> tuple[list[str], 
     return lines, remedy
 
 
+def short_name(reason: Reason, ev: Evaluation, lang: str) -> str:
+    """A reason in a few words, for "the rest holds: …"."""
+    if reason.kind == AVAILABILITY:
+        version = ev.facts.get("convention.applicable")
+        return t(lang, "exists_under", version=_version_label(ev.catalog, version, lang))
+    if reason.kind == REQUIREMENT:
+        return str(reason.brick)
+    return _rule_of(ev.catalog, reason.rule).short(lang)
+
+
 def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplanation:
     brick = ev.catalog.bricks[verdict.brick]
     because = [because_of(r, ev, lang) for r in verdict.reasons if r.held is not True]
     if verdict.status == "unavailable":
         because = [b for b in because if b.rule == brick.availability_rule.node_id]
-    rest = [r.rule for r in verdict.reasons if r.held is True]
+    rest = [short_name(r, ev, lang) for r in verdict.reasons if r.held is True]
     helps, remedy = help_lines(ev, verdict, lang)
     missing = [f"{m} ({fact_label(_fact_of(m), lang)})" for m in verdict.missing]
     assumptions = [r.rule for r in verdict.reasons if r.is_assumption]

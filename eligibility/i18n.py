@@ -53,6 +53,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "newer_in_force": ("une convention plus récente est en vigueur : {version}",
                        "a newer convention is in force: {version}"),
     "missing": ("il manque : {facts}", "missing: {facts}"),
+    "exists_under": ("brique ouverte sous {version}", "brick open under {version}"),
     "rest_holds": ("le reste est satisfait : {rules}", "the rest holds: {rules}"),
     "all_hold": ("toutes les conditions sont remplies ({n})", "all conditions hold ({n})"),
     "rests_on": ("repose sur des hypothèses : {rules}", "rests on assumptions: {rules}"),

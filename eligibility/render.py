@@ -67,7 +67,7 @@ def _flagged(explanations: list[BrickExplanation]) -> set[str]:
             if b.is_assumption:
                 flagged.add(b.rule)
             stack += b.nested
-        if e.status == "eligible":
+        if e.status in ("eligible", "undetermined"):
             flagged.update(e.assumptions)
     return flagged
 
@@ -81,6 +81,10 @@ def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
         for b in e.because:
             if b.held is None and b.is_assumption:
                 lines.append(f"  = {t(lang, b.source)} ({b.rule}) · {b.citation}")
+        unknown = {b.rule for b in e.because}
+        held_assumptions = [a for a in e.assumptions if a not in unknown]
+        if held_assumptions:
+            lines.append("  " + t(lang, "rests_on", rules=", ".join(held_assumptions)))
     elif e.status == "eligible":
         lines.append("  " + t(lang, "all_hold", n=len(e.rest)))
         if e.assumptions:
