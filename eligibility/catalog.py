@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .conditions import OPERATORS, All, Any_, Condition, Leaf, Not, walk
 from .errors import CatalogError, did_you_mean
 from .facts import FIELDS, OPERATORS_BY_KIND, field_spec
+from .yamlio import describe_yaml_error, load_yaml
 
 Source = Literal["note", "law", "assumption"]
 
@@ -221,8 +222,8 @@ class Catalog:
         """Like ``resolve``, but an unknown name is an error with a suggestion."""
         brick = self.resolve(name)
         if brick is None:
-            raise CatalogError(f"unknown brick '{name}'",
-                               hint=did_you_mean(name, self.names) or "see `eligibility rules list`")
+            hint = did_you_mean(name, self.names) or "see `eligibility rules list`"
+            raise CatalogError(f"unknown brick '{name}'", hint=hint)
         return brick
 
     def version_at(self, day: dt.date) -> str | None:
@@ -260,12 +261,9 @@ def _load_yaml(path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(str(path), None, f"cannot read: {error}"))
         return None
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(str(path), None, f"malformed YAML{where}: "
-                                f"{getattr(error, 'problem', None) or error}"))
+        problems.append(Problem(str(path), None, describe_yaml_error(error)))
         return None
 
 
@@ -450,8 +448,9 @@ def read_catalog(directory: str | Path | None = None) -> tuple[Catalog | None, l
             problems.extend(_validation_problems(path, error, raw_brick))
             continue
         if brick_data.id in catalog.bricks:
+            other = catalog.bricks[brick_data.id].file
             problems.append(Problem(str(path), brick_data.id, f"duplicate brick id "
-                                    f"'{brick_data.id}' (also in {catalog.bricks[brick_data.id].file})"))
+                                    f"'{brick_data.id}' (also in {other})"))
             continue
         brick = _brick(compiler, brick_data, str(path))
         catalog.bricks[brick.id] = brick
@@ -473,7 +472,8 @@ def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:
     for version in data.availability.versions:
         if version not in catalog.versions:
             compiler.problems.append(Problem(file, data.id, f"availability: unknown version "
-                                             f"'{version}'", did_you_mean(version, catalog.versions)))
+                                             f"'{version}'",
+                                             did_you_mean(version, catalog.versions)))
     availability = Leaf(f"{data.id}.available", "convention.applicable", "in",
                         tuple(data.availability.versions), None)
     return Brick(
@@ -573,7 +573,8 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         if catalog is None or errors:
             first = errors[0] if errors else Problem(str(root), None, "unusable catalog")
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise CatalogError(f"{first}{more}", hint="run `eligibility rules lint` to see them all")
+            raise CatalogError(f"{first}{more}",
+                               hint="run `eligibility rules lint` to see them all")
         _CACHE[key] = catalog
     return _CACHE[key]
 

@@ -134,3 +134,8 @@ def schema_profile(rules: str | None) -> None:
 
 
 # Commands of the other capabilities register here.
+from .cli_audit import audit_command  # noqa: E402
+from .cli_costs import costs_command  # noqa: E402
+
+main.add_command(costs_command)
+main.add_command(audit_command)

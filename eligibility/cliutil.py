@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,15 +65,44 @@ lang_option = click.option(
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Print, or write ``output`` atomically (a reader never sees half a file)."""
+    """Print ``text``, or write it to ``output`` atomically (see ``write_chunks``)."""
+    write_chunks([text if text.endswith("\n") else text + "\n"], output)
+
+
+def write_chunks(chunks: Iterable[str], output: str | None) -> None:
+    """Print the report, or write it to ``output`` atomically: into a temporary file
+    beside it, renamed over it once complete (a reader never sees half a report, and a
+    failure leaves the old file as it was). The file gets the usual permissions (those
+    of the file it replaces, else 0666 less the umask), not mkstemp's 0600."""
     if output is None:
-        click.echo(text)
+        try:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `| head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     target = Path(output)
+    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = target.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
+        tmp = None
     except OSError as error:
         raise InputError(f"cannot write: {error.strerror or error}", source=str(target)) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from .catalog import Catalog
 from .errors import InputError, did_you_mean
 from .model import Profile
+from .yamlio import describe_yaml_error, load_yaml
 
 
 class ProfileError(InputError):
@@ -39,15 +40,12 @@ def read_document(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except json.JSONDecodeError as error:
         raise InputError(f"malformed JSON at line {error.lineno}, column {error.colno}: "
                          f"{error.msg}", source=str(path)) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InputError(f"malformed YAML{where}: {problem}", source=str(path)) from None
+        raise InputError(describe_yaml_error(error), source=str(path)) from None
 
 
 def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Profile:
@@ -64,8 +62,6 @@ def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Pro
 def load_profile(path: str | Path, catalog: Catalog) -> Profile:
     path = Path(path)
     return parse_profile(read_document(path), catalog, str(path))
-
-
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
