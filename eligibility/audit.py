@@ -377,6 +377,10 @@ class _Commune:
         statuses: list[str] = []
         blocking: list[tuple[str, ...]] = []
         future = {s.brick for s in base.subscriptions}
+        # A held brick meets a requirement even when it fails (CONTRACT §4), but a brick
+        # resting on a held brick in error is not advertised as open: fix that one first.
+        failing = {b for b in held if held_ev is not None
+                   and held_ev.verdicts[b].status in ("ineligible", "unavailable")}
         for brick in catalog.bricks:
             ev = held_ev if brick in held else all_ev
             if ev is None:
@@ -386,7 +390,8 @@ class _Commune:
             verdict = ev.verdicts[brick]
             statuses.append(verdict.status)
             blocking.append(tuple(r.rule for r in verdict.failed()))
-            if brick not in held and brick not in future and verdict.status == "eligible":
+            if (brick not in held and brick not in future and verdict.status == "eligible"
+                    and not failing & _required_closure(catalog, brick)):
                 findings.append(self._open(ev, verdict, held))
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], _brick_rank(catalog, f.brick),
                                      f.rule, f.detail))
@@ -797,6 +802,18 @@ def _gone(catalog: Catalog, bricks: list[str], lang: str) -> str:
             text += f" (taken over by {by})" if lang == "en" else f" (reprise par {by})"
         items.append(text)
     return ", ".join(items)
+
+
+def _required_closure(catalog: Catalog, brick_id: str) -> set[str]:
+    """Every brick ``brick_id`` requires, directly or through another."""
+    found: set[str] = set()
+    stack = [r.brick for r in catalog.bricks[brick_id].requires]
+    while stack:
+        brick = stack.pop()
+        if brick not in found and brick in catalog.bricks:
+            found.add(brick)
+            stack.extend(r.brick for r in catalog.bricks[brick].requires)
+    return found
 
 
 def _open_words(catalog: Catalog, brick_id: str, also: tuple[str, ...]) -> tuple[Any, ...]:

@@ -204,6 +204,14 @@ def test_info_bricks_open_to_the_commune(fixtures_run, catalog):
             if finding.kind == "open":
                 assert finding.brick not in found.held
     assert none_of(bernis, kind="open", brick="si-urbanisme")
+    # Générac holds videoprotection without the prefectoral authorisation: vsi, which
+    # rests on it, is eligible by the letter (a held brick meets a requirement) but is
+    # not advertised as open while its base is in error.
+    generac = commune(fixtures_run, "30128")
+    assert only(generac, severity="error", brick="videoprotection")
+    assert none_of(generac, kind="open", brick="vsi")
+    assert cells(generac, catalog)[list(catalog.bricks).index("vsi")] == "none"
+    assert only(generac, kind="open", brick="telecoms")
 
 
 def test_matrix_cells_and_summary(fixtures_run, catalog):

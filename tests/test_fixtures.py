@@ -28,19 +28,6 @@ DISCLAIMER_EN = "Illustrative profile: only the name, INSEE code and population 
 DISCLAIMER_FR = "Profil illustratif : seuls le nom, le code INSEE et la population sont réels"
 
 
-def _shared_csv() -> Path | None:
-    """The commune list: in shared/ above the repo, or beside the clone in CI."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "shared" / "data",
-        ROOT.parent / "shared" / "data",
-        ROOT / "shared" / "data",
-    ]
-    for folder in dict.fromkeys(candidates):
-        if (folder / CSV_NAME).is_file():
-            return folder / CSV_NAME
-    return None
-
-
 def _slug(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
@@ -48,10 +35,8 @@ def _slug(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def members() -> list[dict[str, str]]:
-    path = _shared_csv()
-    if path is None:
-        pytest.skip(f"{CSV_NAME} not found in shared/data above or beside the repository")
-    with path.open(encoding="utf-8", newline="") as handle:
+    # A copy of shared/data kept in the repository, so that a fresh clone tests it.
+    with (FIXTURES / "reference" / CSV_NAME).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
