@@ -10,10 +10,11 @@ problem it finds (``read_catalog``), so that ``rules lint`` can show them all;
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -152,6 +153,8 @@ class Brick:
     conditions: tuple[Rule, ...]
     replaced_by: ReplacementData | None
     file: str
+    # False when a condition of the file did not compile: lint then judges the brick partially.
+    complete: bool = True
 
     def title(self, lang: str) -> str:
         """``Vidéoprotection (brique 3)``"""
@@ -178,13 +181,19 @@ class Version:
 
 @dataclass
 class Problem:
-    """Something wrong in the catalog: where, what, and how to fix it."""
+    """Something wrong in the catalog: where, what, and how to fix it.
+
+    ``code`` names the kind of problem (``unknown-brick``, ``cycle``…, see
+    ``eligibility.lint.CODES``); ``severity`` is ``error`` or ``warning``.
+    """
 
     file: str
     rule: str | None
     message: str
     hint: str | None = None
     severity: str = "error"
+    code: str | None = None
+    line: int | None = None  # in ``file``, when known
 
     def __str__(self) -> str:
         where = ": ".join(p for p in (self.file, self.rule) if p)
@@ -201,6 +210,9 @@ class Catalog:
     bricks: dict[str, Brick]
     tool_replacements: tuple[ToolReplacementData, ...]
     aliases: dict[str, str] = field(default_factory=dict)
+    # Bricks whose file did not pass the schema (id -> file): references to them are not
+    # reported again as unknown bricks, their file already has its findings.
+    broken: dict[str, str] = field(default_factory=dict)
 
     @property
     def version_ids(self) -> list[str]:
@@ -218,12 +230,13 @@ class Catalog:
             return key
         return self.aliases.get(key)
 
-    def brick_id(self, name: str) -> str:
-        """Like ``resolve``, but an unknown name is an error with a suggestion."""
+    def brick_id(self, name: str, source: str | None = None) -> str:
+        """Like ``resolve``, but an unknown name is an error (naming ``source``, the option
+        or file it came from) with a suggestion."""
         brick = self.resolve(name)
         if brick is None:
             hint = did_you_mean(name, self.names) or "see `eligibility rules list`"
-            raise CatalogError(f"unknown brick '{name}'", hint=hint)
+            raise CatalogError(f"unknown brick '{name}'", source=source, hint=hint)
         return brick
 
     def version_at(self, day: dt.date) -> str | None:
@@ -254,20 +267,36 @@ def shipped_rules_dir() -> Path:
 
 # --- reading ---------------------------------------------------------------------------
 
+_UNREADABLE = object()  # what _load_yaml returns when the file gave a problem
+
+
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(str(path), None, f"cannot read: {error}"))
-        return None
+        problems.append(Problem(str(path), None, f"cannot read: {error}",
+                                "save the file as UTF-8 text", code="unreadable"))
+        return _UNREADABLE
     try:
-        return load_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as error:
-        problems.append(Problem(str(path), None, describe_yaml_error(error)))
-        return None
+        problems.append(Problem(str(path), None, describe_yaml_error(error),
+                                "fix the YAML syntax there (indentation, quotes, brackets, "
+                                "a key given twice)", code="malformed-yaml"))
+        return _UNREADABLE
+    if data is None:
+        problems.append(Problem(str(path), None, "empty file",
+                                "fill it in (docs/authoring.md), or delete a brick file not needed",
+                                code="schema"))
+        return _UNREADABLE
+    return data
 
 
-def _validation_problems(path: Path, error: ValidationError, data: Any) -> list[Problem]:
+_TEXT_FIELDS = ("message", "help", "name", "label")
+
+
+def _validation_problems(path: Path, error: ValidationError, data: Any,
+                         model: type[BaseModel] = BrickData) -> list[Problem]:
     problems = []
     # An unknown field first: a missing one beside it is usually the same typo.
     items = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
@@ -275,18 +304,65 @@ def _validation_problems(path: Path, error: ValidationError, data: Any) -> list[
         loc = [str(p) for p in item["loc"]]
         rule = _rule_id_at(data, item["loc"])
         message = item["msg"]
-        hint = None
+        code, hint = _schema_code(loc, item["type"])
+        if code == "dead-brick":
+            message = "empty: the brick exists under no convention version, so it can never " \
+                      "be eligible"
         if item["type"] == "extra_forbidden":
             message = f"unknown field '{loc[-1]}'"
-            hint = did_you_mean(loc[-1], _known_keys(loc)) or None
-        problems.append(Problem(str(path), rule, f"{'.'.join(loc)}: {message}", hint))
+            hint = did_you_mean(loc[-1], _known_keys(model, item["loc"][:-1])) or hint
+        if not loc:  # the whole file: a list or a scalar where a mapping was expected
+            message = f"expected a mapping of fields ({message})"
+        where = ".".join(loc)
+        problems.append(Problem(str(path), rule, f"{where}: {message}" if where else message,
+                                hint, code=code))
     return problems
 
 
-def _known_keys(loc: list[str]) -> list[str]:
-    models = [BrickData, RuleData, RequirementData, AvailabilityData, CatalogData, VersionData,
-              ReplacementData, ToolReplacementData, Text, LevelData]
-    return sorted({name for model in models for name in model.model_fields})
+def _schema_code(loc: list[str], kind: str) -> tuple[str, str]:
+    """The lint code and the usual fix of a schema error at ``loc``."""
+    last = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        return "unknown-key", "remove it, or see docs/authoring.md for the fields a file takes"
+    if last == "citation":
+        return "missing-citation", ("cite where the rule comes from: the note's point, the "
+                                    "article of law, or what the DN must confirm")
+    if last == "source":
+        return ("missing-source" if kind == "missing" else "bad-source",
+                "source is one of: note, law, assumption")
+    if last in ("fr", "en") or (last in _TEXT_FIELDS and kind == "missing"):
+        return "missing-translation", 'give the text in both languages: {fr: "…", en: "…"}'
+    if loc[-2:] == ["availability", "versions"] and kind == "too_short":
+        return "dead-brick", "list the convention versions that define the brick"
+    return "schema", "see docs/authoring.md for the fields a file takes"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model at ``loc`` inside ``model`` (list indices skipped)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            break
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(str(part))
+        current = _model_in(info.annotation) if info is not None else None
+    if current is None:  # somewhere unexpected: every key the formats know
+        models = [BrickData, RuleData, RequirementData, AvailabilityData, CatalogData,
+                  VersionData, ReplacementData, ToolReplacementData, Text, LevelData]
+        return sorted({name for m in models for name in m.model_fields})
+    return list(current.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as ``list[RuleData]`` or ``Text | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _rule_id_at(data: Any, loc: tuple) -> str | None:
@@ -312,8 +388,8 @@ class _Compiler:
         self.problems = problems
 
     def condition(self, expr: Any, node_id: str, file: str, rule: str) -> Condition | None:
-        def bad(message: str, hint: str | None = None) -> None:
-            self.problems.append(Problem(file, rule, message, hint))
+        def bad(message: str, hint: str | None = None, code: str = "bad-condition") -> None:
+            self.problems.append(Problem(file, rule, message, hint or _CONDITION_HINT, code=code))
 
         if not isinstance(expr, dict) or not expr:
             bad(f"condition {node_id}: expected a mapping with 'fact', 'all', 'any' or 'not'")
@@ -337,7 +413,8 @@ class _Compiler:
             unknown = sorted(keys - {"all", "any", "not"})
             bad(f"condition {node_id}: unknown operator {unknown[0]!r}" if unknown else
                 f"condition {node_id}: combine with exactly one of all/any/not",
-                did_you_mean(unknown[0], ["all", "any", "not", "fact"]) if unknown else None)
+                did_you_mean(unknown[0], ["all", "any", "not", "fact"]) if unknown else None,
+                "unknown-operator" if unknown else "bad-condition")
             return None
         return self.leaf(expr, node_id, bad)
 
@@ -348,32 +425,39 @@ class _Compiler:
             wrong = next((o for o in ops if o not in OPERATORS), None)
             bad(f"condition {node_id}: " + (f"unknown operator '{wrong}'" if wrong else
                 "a test needs exactly one operator"),
-                _operator_hint(wrong) if wrong else f"operators: {', '.join(OPERATORS)}")
+                _operator_hint(wrong) if wrong else f"operators: {', '.join(OPERATORS)}",
+                "unknown-operator" if wrong else "bad-condition")
             return None
         op, value = ops[0], expr[ops[0]]
         spec = field_spec(fact, self.catalog) if isinstance(fact, str) else None
         if spec is None:
-            bad(f"condition {node_id}: unknown fact {fact!r}", did_you_mean(str(fact), FIELDS))
+            bad(f"condition {node_id}: unknown fact {fact!r}",
+                did_you_mean(str(fact), FIELDS) or f"facts: {', '.join(FIELDS)}", "unknown-fact")
             return None
         if op not in OPERATORS_BY_KIND[spec.kind]:
             bad(f"condition {node_id}: operator '{op}' does not apply to {fact} ({spec.kind})",
-                f"use one of: {', '.join(sorted(OPERATORS_BY_KIND[spec.kind]))}")
+                f"use one of: {', '.join(sorted(OPERATORS_BY_KIND[spec.kind]))}",
+                "operator-mismatch")
             return None
         listed = op in ("in", "not_in", "includes", "excludes")
         values = value if listed else [value]
         if not isinstance(values, list) or (listed and not values):
-            bad(f"condition {node_id}: '{op}' needs a non-empty list of values")
+            bad(f"condition {node_id}: '{op}' needs a non-empty list of values",
+                f"write {op}: [a, b]", "bad-value")
             return None
         for v in values:
             problem = _type_problem(spec.kind, spec.values, v)
             if problem:
                 bad(f"condition {node_id}: {fact} {op} {v!r}: {problem}",
-                    did_you_mean(str(v), spec.values) if spec.values else None)
+                    did_you_mean(str(v), spec.values) if spec.values else None, "bad-value")
                 return None
         rank = ({level: i for i, level in enumerate(spec.values)}
                 if spec.kind == "level" else None)
         return Leaf(node_id, fact, op, tuple(value) if listed else value, rank)
 
+
+_CONDITION_HINT = ("a test is {fact: F, OP: V}; combine tests with all: [...], any: [...] or "
+                   "not: {...} (docs/authoring.md)")
 
 _OPERATOR_SYNONYMS = {"==": "eq", "=": "eq", "!=": "ne", "neq": "ne", "<": "lt", "<=": "le",
                       "lte": "le", ">": "gt", ">=": "ge", "gte": "ge", "contains": "includes",
@@ -397,8 +481,14 @@ def _type_problem(kind: str, domain: tuple[str, ...], value: Any) -> str | None:
     return None if value in domain else f"expected one of: {', '.join(domain)}"
 
 
-def read_catalog(directory: str | Path | None = None) -> tuple[Catalog | None, list[Problem]]:
-    """Read a catalog directory; return the catalog (None if unusable) and every problem."""
+def read_catalog(directory: str | Path | None = None, *, partial: bool = False,
+                 ) -> tuple[Catalog | None, list[Problem]]:
+    """Read a catalog directory; return the catalog (None if unusable) and every problem.
+
+    With ``partial``, the catalog is returned even with errors, holding what could be
+    read (bricks whose file passed the schema, rules that compiled), so that lint can
+    go on examining it; it is None only when ``catalog.yaml`` itself is unusable.
+    """
     root = Path(directory) if directory is not None else shipped_rules_dir()
     problems: list[Problem] = []
     main_file = root / "catalog.yaml"
@@ -408,14 +498,24 @@ def read_catalog(directory: str | Path | None = None) -> tuple[Catalog | None, l
     if not main_file.is_file():
         raise CatalogError("no catalog.yaml in the rules folder", source=str(root))
     raw = _load_yaml(main_file, problems)
+    if raw is _UNREADABLE:
+        return None, problems
     try:
         data = CatalogData.model_validate(raw)
     except ValidationError as error:
-        problems.extend(_validation_problems(main_file, error, raw))
+        problems.extend(_validation_problems(main_file, error, raw, CatalogData))
         return None, problems
 
     versions = {v.id: Version(v.id, v.label, v.adopted, v.source, v.citation)
                 for v in sorted(data.versions, key=lambda v: v.adopted)}
+    if len(versions) < len(data.versions):
+        seen: set[str] = set()
+        for v in data.versions:
+            if v.id in seen:
+                problems.append(Problem(str(main_file), v.id, f"duplicate version id '{v.id}'",
+                                        "give each convention version its own id",
+                                        code="duplicate-version"))
+            seen.add(v.id)
     catalog = Catalog(
         root=root, versions=versions,
         levels={f: tuple(level.id for level in lv) for f, lv in data.levels.items()},
@@ -425,10 +525,16 @@ def read_catalog(directory: str | Path | None = None) -> tuple[Catalog | None, l
         if fact not in FIELDS or FIELDS[fact].kind != "level":
             problems.append(Problem(str(main_file), None, f"levels: {fact!r} is not a level fact",
                                     did_you_mean(fact, [f for f, s in FIELDS.items()
-                                                        if s.kind == "level"])))
+                                                        if s.kind == "level"]),
+                                    code="unknown-fact"))
+        elif len(set(catalog.levels[fact])) < len(catalog.levels[fact]):
+            problems.append(Problem(str(main_file), None, f"levels: {fact} lists a level twice",
+                                    "list each level once, from worst to best", code="bad-level"))
     missing_levels = [f for f, s in FIELDS.items() if s.kind == "level" and f not in data.levels]
     for fact in missing_levels:
-        problems.append(Problem(str(main_file), None, f"levels: no order given for {fact}"))
+        problems.append(Problem(str(main_file), None, f"levels: no order given for {fact}",
+                                f"list the levels of {fact} from worst to best",
+                                code="bad-level"))
     if missing_levels:
         return None, problems
     compiler = _Compiler(catalog, problems)
@@ -437,26 +543,68 @@ def read_catalog(directory: str | Path | None = None) -> tuple[Catalog | None, l
 
     brick_files = sorted((root / "bricks").glob("*.yaml")) if (root / "bricks").is_dir() else []
     if not brick_files:
-        problems.append(Problem(str(root / "bricks"), None, "no brick files (bricks/*.yaml)"))
+        problems.append(Problem(str(root / "bricks"), None, "no brick files (bricks/*.yaml)",
+                                "write one YAML file per brick in bricks/", code="no-bricks"))
     for path in brick_files:
         raw_brick = _load_yaml(path, problems)
-        if raw_brick is None:
+        if raw_brick is _UNREADABLE:
+            # Its id, if a line gives it, so that bricks requiring it are not reported too.
+            found = re.search(r"^id:\s*['\"]?([a-z][a-z0-9-]*)", _text_of(path), re.MULTILINE)
+            if found:
+                catalog.broken.setdefault(found.group(1), str(path))
             continue
+        dropped = False
         try:
             brick_data = BrickData.model_validate(raw_brick)
         except ValidationError as error:
             problems.extend(_validation_problems(path, error, raw_brick))
-            continue
+            partial_data = _without_refused_rules(raw_brick, error)
+            if partial_data is None:
+                raw_id = raw_brick.get("id") if isinstance(raw_brick, dict) else None
+                if isinstance(raw_id, str):
+                    catalog.broken.setdefault(raw_id.lower(), str(path))
+                continue
+            # Only some rules were refused: keep the rest, so lint examines the brick too
+            # (the catalog stays unusable, the refusals being errors).
+            brick_data, dropped = partial_data, True
         if brick_data.id in catalog.bricks:
             other = catalog.bricks[brick_data.id].file
             problems.append(Problem(str(path), brick_data.id, f"duplicate brick id "
-                                    f"'{brick_data.id}' (also in {other})"))
+                                    f"'{brick_data.id}' (also in {other})",
+                                    "give the brick its own id, or merge the two files",
+                                    code="duplicate-brick"))
             continue
         brick = _brick(compiler, brick_data, str(path))
+        if dropped:
+            brick = replace(brick, complete=False)
         catalog.bricks[brick.id] = brick
     _link(catalog, problems)
     usable = not any(p.severity == "error" for p in problems)
-    return (catalog if usable else None), problems
+    return (catalog if usable or partial else None), problems
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _without_refused_rules(raw: Any, error: ValidationError) -> BrickData | None:
+    """The brick less the conditions the schema refused, when nothing else was refused."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("conditions"), list):
+        return None
+    refused: set[int] = set()
+    for item in error.errors():
+        loc = item["loc"]
+        if len(loc) < 2 or loc[0] != "conditions" or not isinstance(loc[1], int):
+            return None
+        refused.add(loc[1])
+    kept = [c for i, c in enumerate(raw["conditions"]) if i not in refused]
+    try:
+        return BrickData.model_validate({**raw, "conditions": kept})
+    except ValidationError:
+        return None
 
 
 def _rule(compiler: _Compiler, data: RuleData, file: str) -> Rule | None:
@@ -471,11 +619,14 @@ def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:
     catalog = compiler.catalog
     for version in data.availability.versions:
         if version not in catalog.versions:
-            compiler.problems.append(Problem(file, data.id, f"availability: unknown version "
-                                             f"'{version}'",
-                                             did_you_mean(version, catalog.versions)))
+            compiler.problems.append(Problem(
+                file, data.id, f"availability: unknown version '{version}'",
+                did_you_mean(version, catalog.versions)
+                or f"versions: {', '.join(catalog.versions)}", code="unknown-version"))
     availability = Leaf(f"{data.id}.available", "convention.applicable", "in",
                         tuple(data.availability.versions), None)
+    conditions = tuple(r for r in (_rule(compiler, c, file) for c in data.conditions)
+                       if r is not None)
     return Brick(
         id=data.id, name=data.name, number=data.number,
         aliases=tuple(a.lower() for a in data.aliases),
@@ -484,9 +635,8 @@ def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:
         availability_rule=availability,
         requires=tuple(Requirement(f"{data.id}.requires.{r.brick}", r.brick, r.source, r.citation)
                        for r in data.requires),
-        conditions=tuple(r for r in (_rule(compiler, c, file) for c in data.conditions)
-                         if r is not None),
-        replaced_by=data.replaced_by, file=file)
+        conditions=conditions, replaced_by=data.replaced_by, file=file,
+        complete=len(conditions) == len(data.conditions))
 
 
 def _link(catalog: Catalog, problems: list[Problem]) -> None:
@@ -495,40 +645,60 @@ def _link(catalog: Catalog, problems: list[Problem]) -> None:
     for rule in catalog.rules():
         if rule.id in seen_rules:
             problems.append(Problem(rule.file, rule.id, f"duplicate rule id (also in "
-                                    f"{seen_rules[rule.id]})", "give each rule its own id"))
+                                    f"{seen_rules[rule.id]})", "give each rule its own id",
+                                    code="duplicate-rule"))
         seen_rules[rule.id] = rule.file
     for brick in catalog.bricks.values():
         for alias in brick.aliases:
             owner = catalog.resolve(alias)
             if owner is not None and owner != brick.id or alias in catalog.bricks:
                 problems.append(Problem(brick.file, brick.id, f"alias '{alias}' is already "
-                                        f"used by '{owner}'", "aliases must be unique"))
+                                        f"used by '{owner or alias}'",
+                                        "aliases must be unique: choose another or remove it",
+                                        code="duplicate-alias"))
             else:
                 catalog.aliases[alias] = brick.id
         for req in brick.requires:
-            if req.brick not in catalog.bricks:
+            if req.brick not in catalog.bricks and req.brick not in catalog.broken:
                 problems.append(Problem(brick.file, req.rule_id, f"requires unknown brick "
-                                        f"'{req.brick}'", did_you_mean(req.brick, catalog.bricks)))
+                                        f"'{req.brick}'", did_you_mean(req.brick, catalog.bricks)
+                                        or _known_bricks(catalog), code="unknown-brick"))
         if brick.replaced_by is not None:
-            if brick.replaced_by.brick not in catalog.bricks:
+            target = brick.replaced_by.brick
+            if target not in catalog.bricks and target not in catalog.broken:
                 problems.append(Problem(brick.file, brick.id, f"replaced by unknown brick "
-                                        f"'{brick.replaced_by.brick}'",
-                                        did_you_mean(brick.replaced_by.brick, catalog.bricks)))
+                                        f"'{target}'", did_you_mean(target, catalog.bricks)
+                                        or _known_bricks(catalog), code="unknown-replacement"))
             if brick.replaced_by.version not in catalog.versions:
                 problems.append(Problem(brick.file, brick.id, f"replaced_by: unknown version "
-                                        f"'{brick.replaced_by.version}'"))
+                                        f"'{brick.replaced_by.version}'",
+                                        did_you_mean(brick.replaced_by.version, catalog.versions)
+                                        or f"versions: {', '.join(catalog.versions)}",
+                                        code="unknown-version"))
     for replacement in catalog.tool_replacements:
         spec = field_spec(replacement.fact, catalog)
         if spec is None or spec.kind != "enum" or not {replacement.old, replacement.new} <= set(
                 spec.values):
             problems.append(Problem(str(catalog.root / "catalog.yaml"), None,
                                     f"tool_replacements: {replacement.fact} {replacement.old} -> "
-                                    f"{replacement.new} names an unknown fact or value"))
+                                    f"{replacement.new} names an unknown fact or value",
+                                    "name an enum fact and two of its values",
+                                    code="unknown-fact"))
+        if replacement.version not in catalog.versions:
+            problems.append(Problem(str(catalog.root / "catalog.yaml"), None,
+                                    f"tool_replacements: unknown version '{replacement.version}'",
+                                    did_you_mean(replacement.version, catalog.versions)
+                                    or f"versions: {', '.join(catalog.versions)}",
+                                    code="unknown-version"))
     cycle = find_cycle(catalog)
     if cycle:
         problems.append(Problem(catalog.bricks[cycle[0]].file, cycle[0],
                                 "dependency cycle: " + " -> ".join(cycle),
-                                "remove one of these requirements"))
+                                "remove one of these requirements", code="cycle"))
+
+
+def _known_bricks(catalog: Catalog) -> str:
+    return f"bricks: {', '.join(catalog.bricks)}"
 
 
 def find_cycle(catalog: Catalog) -> list[str] | None:
@@ -564,17 +734,27 @@ _CACHE: dict[Path, Catalog] = {}
 
 
 def load_catalog(directory: str | Path | None = None) -> Catalog:
-    """The catalog at ``directory`` (the shipped one by default), refusing any error."""
+    """The catalog at ``directory`` (the shipped one by default), refusing any error.
+
+    Errors are those of reading and those of ``rules lint``'s checks (a dead brick, a
+    brick existing under a version its requirement does not exist under…); warnings
+    do not stop a catalog from being used.
+    """
     root = Path(directory) if directory is not None else shipped_rules_dir()
     key = root.resolve()
     if key not in _CACHE:
         catalog, problems = read_catalog(root)
+        if catalog is not None:
+            from .lint import check_catalog  # lint builds on this module
+
+            problems += check_catalog(catalog)
         errors = [p for p in problems if p.severity == "error"]
         if catalog is None or errors:
             first = errors[0] if errors else Problem(str(root), None, "unusable catalog")
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise CatalogError(f"{first}{more}",
-                               hint="run `eligibility rules lint` to see them all")
+            command = "eligibility rules lint" + (f" --rules {root}" if directory is not None
+                                                  else "")
+            raise CatalogError(f"{first}{more}", hint=f"run `{command}` to see them all")
         _CACHE[key] = catalog
     return _CACHE[key]
 

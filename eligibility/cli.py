@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .catalog import Catalog
 from .check import ENGINES, check
 from .cliutil import (
     EXIT_FAILED,
@@ -37,8 +38,8 @@ engine_option = click.option(
     help="durable-rules engine, or the reference evaluator (same verdicts).")
 
 
-def _bricks(catalog, names: tuple[str, ...]) -> list[str] | None:  # type: ignore[no-untyped-def]
-    return [catalog.brick_id(n) for n in names] or None
+def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
+    return [catalog.brick_id(n, source="--brick") for n in names] or None
 
 
 @main.command("check")
@@ -91,7 +92,7 @@ def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang:
     failed, its citation, and what would make it hold."""
     catalog = catalog_from(rules)
     day = parse_date(as_of)
-    brick_id = catalog.brick_id(brick)
+    brick_id = catalog.brick_id(brick, source="BRICK")
     commune = load_profile(profile, catalog)
     requested = list(commune.requests) or None
     if requested is not None and brick_id not in requested:
@@ -136,6 +137,8 @@ def schema_profile(rules: str | None) -> None:
 # Commands of the other capabilities register here.
 from .cli_audit import audit_command  # noqa: E402
 from .cli_costs import costs_command  # noqa: E402
+from .cli_rules import rules_group  # noqa: E402
 
 main.add_command(costs_command)
 main.add_command(audit_command)
+main.add_command(rules_group)

@@ -1,0 +1,334 @@
+"""``eligibility rules``: inspect the catalog (list, show, graph) and lint it.
+
+``list``, ``show`` and ``graph`` read the catalog with ``load_catalog``, which refuses
+a catalog with errors (exit 2, pointing to ``rules lint``). ``lint`` reads whatever
+it can and reports every finding, rustc-style; it exits 1 when one is an error and
+2 only when the path is no catalog folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .catalog import Brick, Catalog, Problem, Rule
+from .cliutil import (
+    EXIT_FAILED,
+    EXIT_OK,
+    catalog_from,
+    lang_option,
+    reports_input_errors,
+    rules_option,
+)
+from .graph import FORMATS as GRAPH_FORMATS
+from .graph import render as render_graph
+from .graph import withdrawn
+from .lint import LintReport, describe, expression, lint_report
+
+# What `show` writes around the catalog's own texts, in French and English.
+_WORDS: dict[str, tuple[str, str]] = {
+    "aliases": ("alias", "aliases"),
+    "file": ("fichier", "file"),
+    "exists_under": ("existe sous", "exists under"),
+    "adopted": ("adoption : {date}", "adopted {date}"),
+    "requires": ("requiert", "requires"),
+    "required_by": ("requise par", "required by"),
+    "none": ("aucune", "none"),
+    "replaced_by": ("retirée : remplacée par « {brick} » depuis {version}",
+                    "withdrawn: replaced by '{brick}' since {version}"),
+    "withdrawn": ("retirée : absente de {version}", "withdrawn: not in {version}"),
+    "replaces": ("remplace « {brick} » depuis {version}", "replaces '{brick}' since {version}"),
+    "common": ("conditions communes à toutes les briques", "conditions common to every brick"),
+    "conditions": ("conditions de la brique ({n})", "conditions of the brick ({n})"),
+    "when": ("quand", "when"),
+    "message": ("message", "message"),
+    "help": ("aide", "help"),
+    "upper_bound": ("plafond : en avoir plus peut faire perdre la brique",
+                    "upper bound: more of it can lose the brick"),
+    "assumptions": ("hypothèses à confirmer par la DN : {own} dans la brique, {inherited} par "
+                    "les briques requises", "assumptions to be confirmed by the DN: {own} in "
+                    "the brick, {inherited} through the bricks it requires"),
+    "note": ("note", "note"),
+    "law": ("loi", "law"),
+    "assumption": ("hypothèse", "assumption"),
+}
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies under it (shorter to read)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return path
+
+
+def _w(lang: str, key: str, **values: Any) -> str:
+    fr, en = _WORDS[key]
+    return (en if lang == "en" else fr).format(**values)
+
+
+def _colon(lang: str, label: str) -> str:
+    return f"{label} :" if lang == "fr" else f"{label}:"
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Inspect the rule catalog and check its consistency."""
+
+
+# --- list ------------------------------------------------------------------------------
+
+def _list_data(catalog: Catalog, lang: str) -> list[dict[str, Any]]:
+    return [{
+        "id": b.id, "number": b.number, "name": b.name(lang), "aliases": list(b.aliases),
+        "versions": [v for v in catalog.version_ids if v in b.versions],
+        "requires": [r.brick for r in b.requires], "conditions": len(b.conditions),
+        "withdrawn": withdrawn(catalog, b),
+        "replaced_by": b.replaced_by.brick if b.replaced_by else None,
+        "file": b.file,
+    } for b in catalog.bricks.values()]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+@rules_group.command("list", short_help="The bricks, one per line.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@lang_option
+@rules_option
+@reports_input_errors
+def list_command(fmt: str, lang: str, rules: str | None) -> None:
+    """The bricks: id, number, name, versions, requirements, number of conditions."""
+    catalog = catalog_from(rules)
+    data = _list_data(catalog, lang)
+    if fmt == "json":
+        click.echo(json.dumps({"bricks": data}, ensure_ascii=False, indent=2))
+        return
+    rows = [[b["id"] + (" (†)" if b["withdrawn"] else ""), b["number"] or "–", b["name"],
+             ", ".join(b["versions"]), ", ".join(b["requires"]) or "–", str(b["conditions"])]
+            for b in data]
+    header = ["id", "n°", "nom" if lang == "fr" else "name", "versions",
+              "requiert" if lang == "fr" else "requires", "conditions"]
+    click.echo(_table(header, rows))
+    gone = "(†) retirée de la dernière version" if lang == "fr" else \
+        "(†) withdrawn from the latest version"
+    click.echo(f"\n{len(data)} {'briques' if lang == 'fr' else 'bricks'} · {gone}")
+
+
+# --- show ------------------------------------------------------------------------------
+
+def _cited(source: str, citation: str) -> dict[str, Any]:
+    return {"source": source, "citation": citation, "assumption": source == "assumption"}
+
+
+def _rule_data(rule: Rule, lang: str) -> dict[str, Any]:
+    return {"id": rule.id, "label": rule.short(lang), **_cited(rule.source, rule.citation),
+            "when": expression(rule.condition), "test": describe(rule.condition),
+            "message": rule.message(lang), "help": rule.help(lang),
+            "upper_bound": rule.upper_bound}
+
+
+def _inherited(catalog: Catalog, brick: Brick) -> list[str]:
+    """Assumption rules of the bricks ``brick`` requires, directly or not."""
+    found: list[str] = []
+    stack = [r.brick for r in brick.requires]
+    seen: set[str] = set()
+    while stack:
+        current = stack.pop(0)
+        if current in seen or current not in catalog.bricks:
+            continue
+        seen.add(current)
+        required = catalog.bricks[current]
+        found += [r.id for r in required.conditions if r.is_assumption]
+        stack += [r.brick for r in required.requires]
+    return found
+
+
+def _show_data(catalog: Catalog, brick: Brick, lang: str) -> dict[str, Any]:
+    versions = [v for v in catalog.version_ids if v in brick.versions]
+    replaces = [b for b in catalog.bricks.values()
+                if b.replaced_by is not None and b.replaced_by.brick == brick.id]
+    latest = catalog.version_ids[-1]
+    return {
+        "id": brick.id, "number": brick.number, "name": brick.name(lang),
+        "title": brick.title(lang), "aliases": list(brick.aliases), "file": brick.file,
+        "versions": [{"id": v, "label": catalog.versions[v].label(lang),
+                      "adopted": catalog.versions[v].adopted.isoformat()} for v in versions],
+        "availability": _cited(brick.availability.source, brick.availability.citation),
+        "withdrawn": withdrawn(catalog, brick),
+        "withdrawn_from": None if latest in brick.versions else
+        _version_label(catalog, latest, lang),
+        "replaced_by": None if brick.replaced_by is None else {
+            "brick": brick.replaced_by.brick, "version": brick.replaced_by.version,
+            "version_label": _version_label(catalog, brick.replaced_by.version, lang),
+            **_cited(brick.replaced_by.source, brick.replaced_by.citation)},
+        "replaces": [{"brick": b.id, "version": b.replaced_by.version,  # type: ignore[union-attr]
+                      "version_label": _version_label(
+                          catalog, b.replaced_by.version, lang)}  # type: ignore[union-attr]
+                     for b in replaces],
+        "requires": [{"brick": r.brick, "rule": r.rule_id, **_cited(r.source, r.citation)}
+                     for r in brick.requires],
+        "required_by": catalog.required_by(brick.id),
+        "common": [_rule_data(r, lang) for r in catalog.common],
+        "conditions": [_rule_data(r, lang) for r in brick.conditions],
+        "assumptions": [r.id for r in brick.conditions if r.is_assumption]
+        + ([f"{brick.id}.available"] if brick.availability.source == "assumption" else []),
+        "inherited_assumptions": _inherited(catalog, brick),
+    }
+
+
+def _version_label(catalog: Catalog, version: str, lang: str) -> str:
+    known = catalog.versions.get(version)
+    return known.label(lang) if known else version
+
+
+def _tag(lang: str, item: dict[str, Any]) -> str:
+    return f"= {_w(lang, item['source'])} · {item['citation']}"
+
+
+def _rule_lines(rule: dict[str, Any], lang: str, indent: str) -> list[str]:
+    head = f"{indent}{rule['id']} — {rule['label']}" if rule["label"] != rule["id"] else \
+        f"{indent}{rule['id']}"
+    lines = [head, f"{indent}  {_colon(lang, _w(lang, 'when'))} {rule['test']}",
+             f"{indent}  {_colon(lang, _w(lang, 'message'))} {rule['message']}",
+             f"{indent}  {_colon(lang, _w(lang, 'help'))} {rule['help']}"]
+    if rule["upper_bound"]:
+        lines.append(f"{indent}  {_w(lang, 'upper_bound')}")
+    lines.append(f"{indent}  {_tag(lang, rule)}")
+    return lines
+
+
+def _show_text(catalog: Catalog, data: dict[str, Any], lang: str) -> str:
+    lines = [f"{data['id']} — {data['title']}"]
+    if data["aliases"]:
+        lines.append(f"  {_colon(lang, _w(lang, 'aliases'))} {', '.join(data['aliases'])}")
+    lines.append(f"  {_colon(lang, _w(lang, 'file'))} {shown_path(data['file'])}")
+    shown = ", ".join(f"{v['label']} ({_w(lang, 'adopted', date=v['adopted'])})"
+                      for v in data["versions"])
+    lines += [f"  {_colon(lang, _w(lang, 'exists_under'))} {shown}",
+              f"    {_tag(lang, data['availability'])}"]
+    if data["replaced_by"]:
+        rep = data["replaced_by"]
+        replaced = _w(lang, "replaced_by", brick=rep["brick"], version=rep["version_label"])
+        lines += [f"  {replaced}",
+                  f"    {_tag(lang, rep)}"]
+    elif data["withdrawn_from"]:
+        lines.append(f"  {_w(lang, 'withdrawn', version=data['withdrawn_from'])}")
+    for item in data["replaces"]:
+        replaces = _w(lang, "replaces", brick=item["brick"], version=item["version_label"])
+        lines.append(f"  {replaces}")
+    lines.append(f"  {_colon(lang, _w(lang, 'requires'))}"
+                 + ("" if data["requires"] else f" {_w(lang, 'none')}"))
+    for req in data["requires"]:
+        lines += [f"    {req['brick']} — {catalog.bricks[req['brick']].title(lang)}",
+                  f"      {_tag(lang, req)}"]
+    lines.append(f"  {_colon(lang, _w(lang, 'required_by'))} "
+                 + (", ".join(data["required_by"]) or _w(lang, "none")))
+    lines.append(f"  {_colon(lang, _w(lang, 'conditions', n=len(data['conditions'])))}")
+    for rule in data["conditions"]:
+        lines += _rule_lines(rule, lang, "    ")
+    lines.append(f"  {_colon(lang, _w(lang, 'common'))}")
+    for rule in data["common"]:
+        lines += _rule_lines(rule, lang, "    ")
+    own, inherited = data["assumptions"], data["inherited_assumptions"]
+    lines.append("")
+    summary = _w(lang, "assumptions", own=len(own), inherited=len(inherited))
+    named = ", ".join([*own, *inherited])
+    lines.append(summary + (f" ({named})" if named else ""))
+    return "\n".join(lines)
+
+
+@rules_group.command("show", short_help="One brick, its rules and sources.")
+@click.argument("brick")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@lang_option
+@rules_option
+@reports_input_errors
+def show_command(brick: str, fmt: str, lang: str, rules: str | None) -> None:
+    """One brick (id or alias): its conditions with sources and citations, versions,
+    what it requires and what requires it, what replaced it. Assumptions are marked."""
+    catalog = catalog_from(rules)
+    found = catalog.bricks[catalog.brick_id(brick, source="BRICK")]
+    data = _show_data(catalog, found, lang)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_show_text(catalog, data, lang))
+
+
+# --- graph -----------------------------------------------------------------------------
+
+@rules_group.command("graph", short_help="The dependency graph (mermaid, dot).")
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="mermaid",
+              show_default=True)
+@lang_option
+@rules_option
+@reports_input_errors
+def graph_command(fmt: str, lang: str, rules: str | None) -> None:
+    """The brick dependency graph (Mermaid or Graphviz dot): requirements, versions,
+    withdrawn bricks and what replaced them."""
+    click.echo(render_graph(catalog_from(rules), fmt, lang))
+
+
+# --- lint ------------------------------------------------------------------------------
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _where(problem: Problem) -> str:
+    file = shown_path(problem.file)
+    place = f"{file}:{problem.line}" if problem.line else file
+    return f"{place} · {problem.rule}" if problem.rule else place
+
+
+def lint_text(report: LintReport) -> str:
+    lines: list[str] = []
+    for problem in report.problems:
+        lines += [f"{problem.severity}[{problem.code}]: {problem.message}",
+                  f"  --> {_where(problem)}",
+                  f"  = help: {problem.hint}", ""]
+    examined = f"{_plural(report.bricks, 'brick')}, {_plural(report.rules, 'rule')} examined"
+    lines.append(f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')} "
+                 f"in {shown_path(str(report.root))} ({examined})")
+    return "\n".join(lines)
+
+
+def lint_json(report: LintReport) -> str:
+    return json.dumps({
+        "rules": str(report.root),
+        "findings": [{"severity": p.severity, "code": p.code, "file": p.file, "line": p.line,
+                      "rule": p.rule, "message": p.message, "hint": p.hint}
+                     for p in report.problems],
+        "summary": {"errors": report.errors, "warnings": report.warnings,
+                    "bricks": report.bricks, "rules": report.rules},
+    }, ensure_ascii=False, indent=2)
+
+
+@rules_group.command("lint", short_help="Static consistency checks.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@rules_option
+@reports_input_errors
+def lint_command(fmt: str, rules: str | None) -> None:
+    """Static consistency checks of the catalog: every finding with its file, rule and fix.
+
+    Exit 1 when a finding is an error (warnings alone exit 0); 2 when the path is no
+    catalog folder.
+    """
+    report = lint_report(rules)
+    click.echo(lint_json(report) if fmt == "json" else lint_text(report))
+    sys.exit(EXIT_FAILED if report.errors else EXIT_OK)
+
