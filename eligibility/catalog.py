@@ -470,12 +470,17 @@ def _operator_hint(wrong: str) -> str | None:
     return did_you_mean(wrong, OPERATORS) or f"operators: {', '.join(OPERATORS)}"
 
 
+_MAX_THRESHOLD = 2 ** 53
+
+
 def _type_problem(kind: str, domain: tuple[str, ...], value: Any) -> str | None:
     if kind == "bool":
         return None if isinstance(value, bool) else "expected true or false"
     if kind in ("count", "amount"):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-        return None if ok else "expected a number >= 0"
+        # Bounded below 2**53: the engine compares exact numbers only up to there.
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and 0 <= value < _MAX_THRESHOLD)
+        return None if ok else f"expected a number >= 0 and below {_MAX_THRESHOLD:,}"
     if kind == "text":
         return None if isinstance(value, str) else "expected a string"
     return None if value in domain else f"expected one of: {', '.join(domain)}"

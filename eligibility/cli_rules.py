@@ -332,3 +332,9 @@ def lint_command(fmt: str, rules: str | None) -> None:
     click.echo(lint_json(report) if fmt == "json" else lint_text(report))
     sys.exit(EXIT_FAILED if report.errors else EXIT_OK)
 
+
+
+# `rules verify` lives in its own module: it is the only one that needs hypothesis.
+from .cli_verify import verify_command  # noqa: E402
+
+rules_group.add_command(verify_command)

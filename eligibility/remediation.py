@@ -75,6 +75,8 @@ def satisfying_value(leaf: Leaf, want: bool, current: Any, catalog: Catalog) -> 
         excluded = set(value) if op == "not_in" else {value}
         if spec.kind == "bool":
             return not value
+        if spec.kind in ("count", "amount"):  # no listed domain: the next number up will do
+            return value + (1 if spec.kind == "count" else 0.01)
         choices = [v for v in spec.values if v not in excluded]
         if not choices:
             raise Unsatisfiable(leaf.node_id)
@@ -183,8 +185,14 @@ def _merge(steps: list[Step], catalog: Catalog) -> list[Step]:
             merged[key] = max(other, step, key=lambda s: levels.index(s.value)
                               if levels else float(s.value))
         elif step.kind == SET and spec is not None and spec.kind == "set":
-            merged[key] = Step(other.rule, SET, step.field,
-                               sorted(set(other.value) & set(step.value)), other.current)
+            # Each step is the current set with values added or removed: keep every
+            # addition and every removal (intersecting the two results would drop an
+            # `includes` addition when another rule's `excludes` removes something).
+            current = set(other.current or ())
+            added = (set(other.value) | set(step.value)) - current
+            removed = current - (set(other.value) & set(step.value))
+            merged[key] = Step(other.rule, SET, step.field, sorted((current | added) - removed),
+                               other.current)
         else:
             raise Unsatisfiable(f"{other.rule} / {step.rule}")
     return list(merged.values())
@@ -229,7 +237,9 @@ def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
     except Unsatisfiable as blocked:
         return Plan(brick_id, (), False, str(blocked), replaced)
     if recheck is not None and steps:
-        requested = None if ev.everything_requested else [
+        # [] keeps "every brick asked for" even when the profile lists requests that the
+        # caller overrode with an empty list (None would bring them back).
+        requested = [] if ev.everything_requested else [
             *ev.requested, *(s.brick for s in steps if s.kind == REQUEST)]
         after = recheck(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
         if after.status in ("ineligible", "unavailable"):

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,7 @@ from eligibility.conditions import All, Any_, Condition, Leaf, Not, evaluate, le
 from eligibility.engine import DurableEngine, EngineError, engine_for
 from eligibility.facts import field_spec
 
-CATALOG = load_catalog("rules")
+CATALOG = load_catalog(ROOT / "rules")
 
 
 def roots_of(catalog: Any) -> list[Condition]:
@@ -382,7 +383,7 @@ def test_forked_worker_builds_its_own_engine() -> None:
     global PARENT_ENGINE
     PARENT_ENGINE = engine_for(CATALOG)
     assert engine_for(CATALOG) is PARENT_ENGINE
-    assert engine_for(load_catalog("rules")) is PARENT_ENGINE  # load_catalog caches too
+    assert engine_for(load_catalog(ROOT / "rules")) is PARENT_ENGINE  # load_catalog caches too
     PARENT_ENGINE.decide({"network.gecko": True})
     domain = domains(CATALOG)
     rng = random.Random(3)

@@ -130,6 +130,11 @@ def unknown_operator(root: Path) -> None:
     edit(root, VIDEO, "cameras, ge: 1", "cameras, gte: 1")
 
 
+def threshold_beyond_exact_numbers(root: Path) -> None:
+    # The engine compares numbers exactly only below 2**53: such a threshold must not load.
+    edit(root, VIDEO, "cameras, ge: 1", "cameras, ge: 9007199254740993")
+
+
 def unknown_version(root: Path) -> None:
     edit(root, VSI, "versions: [avenant-6]", "versions: [avenant-7]")
 
@@ -236,6 +241,8 @@ MUTATIONS = [
              "videoprotection.authorisation", "did you mean 'help'?"),
     Mutation("an unknown operator", unknown_operator, "unknown-operator", VIDEO,
              "videoprotection.cameras", "did you mean 'ge'?"),
+    Mutation("a threshold beyond 2**53", threshold_beyond_exact_numbers, "bad-value", VIDEO,
+             "videoprotection.cameras", "below 9,007,199,254,740,992"),
     Mutation("an unknown version", unknown_version, "unknown-version", VSI, "vsi",
              "unknown version 'avenant-7'"),
     Mutation("a brick other than the base one without prerequisites", no_prerequisites,
