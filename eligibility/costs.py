@@ -52,7 +52,7 @@ from pydantic import (
 )
 
 from .catalog import Catalog
-from .errors import InputError, did_you_mean
+from .errors import InputError, InputErrors, did_you_mean
 from .model import Profile
 from .profiles import load_profile
 from .yamlio import describe_yaml_error, load_yaml
@@ -66,18 +66,6 @@ UPGRADE_CITATION = ("Convention cadre intégrant l'avenant n°6, art. 4.2.2 : un
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 CENT = Decimal("0.01")
-
-
-class InputErrors(InputError):
-    """Several bad-input problems at once; the first one is the headline."""
-
-    def __init__(self, problems: list[InputError]) -> None:
-        first = problems[0]
-        super().__init__(first.message, source=first.source, field=first.field, hint=first.hint)
-        self.problems = problems
-
-    def __str__(self) -> str:
-        return "\n".join(InputError.__str__(p) for p in self.problems)
 
 
 # --- the budget file -------------------------------------------------------------------

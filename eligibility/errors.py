@@ -28,6 +28,18 @@ class InputError(Exception):
         return text
 
 
+class InputErrors(InputError):
+    """Several bad-input problems at once (one line each); the first is the headline."""
+
+    def __init__(self, problems: list[InputError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, source=first.source, field=first.field, hint=first.hint)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(InputError.__str__(p) for p in self.problems)
+
+
 class CatalogError(InputError):
     """The rule catalog cannot be used (run `eligibility rules lint` for every finding)."""
 

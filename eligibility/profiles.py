@@ -10,21 +10,13 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import Catalog
-from .errors import InputError, did_you_mean
+from .errors import InputError, InputErrors, did_you_mean
 from .model import Profile
 from .yamlio import describe_yaml_error, load_yaml
 
 
-class ProfileError(InputError):
+class ProfileError(InputErrors):
     """A profile that cannot be read or is invalid; ``problems`` holds every line."""
-
-    def __init__(self, problems: list[InputError]) -> None:
-        first = problems[0]
-        super().__init__(first.message, source=first.source, field=first.field, hint=first.hint)
-        self.problems = problems
-
-    def __str__(self) -> str:
-        return "\n".join(InputError.__str__(p) for p in self.problems)
 
 
 def read_document(path: Path) -> Any:
