@@ -54,7 +54,7 @@ from pydantic import (
 from .catalog import Catalog
 from .errors import InputError, InputErrors, did_you_mean
 from .model import Profile
-from .profiles import load_profile
+from .profiles import load_profile, validation_problem
 from .yamlio import describe_yaml_error, load_yaml
 
 KEY_SOURCE = "note"
@@ -239,24 +239,12 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _problem(item: Any, source: str) -> InputError:
-    loc = tuple(item["loc"])
-    field_name = ".".join(str(p) for p in loc) or None
-    kind, ctx, got = item["type"], item.get("ctx") or {}, item.get("input")
-    hint = None
-    if kind == "extra_forbidden":
-        message = "unknown field"
-        hint = did_you_mean(str(loc[-1]), _fields_at(loc))
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind in ("greater_than_equal", "less_than_equal"):
-        sign = "≥" if kind == "greater_than_equal" else "≤"
-        message = f"must be {sign} {next(iter(ctx.values()), '?')} (got {got!r})"
-    elif kind == "decimal_max_places":
+    """A budget's pydantic error: its own words for amounts and shapes, else a profile's."""
+    loc, kind, got = tuple(item["loc"]), item["type"], item.get("input")
+    if kind == "decimal_max_places":
         message = f"at most 2 decimals: amounts are euros and cents (got {got!r})"
-    elif kind.startswith("decimal") or kind.startswith("int") or kind.startswith("float"):
+    elif kind.startswith("decimal"):
         message = f"expected a number (got {got!r})"
-    elif kind == "string_pattern_mismatch" and loc[-1] == "insee":
-        message = f"expected a 5-character INSEE code such as '30206' (got {got!r})"
     elif kind == "dict_type":
         message = ("expected a mapping of bricks, e.g. {videoprotection: {etp: 2.5, "
                    f"cost_per_etp: 55000, si: 120000}} (got {got!r})")
@@ -266,11 +254,9 @@ def _problem(item: Any, source: str) -> InputError:
         message = f"expected {{insee, brick, amount}} (got {got!r})"
     elif kind == "list_type":
         message = f"expected a list (got {got!r})"
-    elif kind == "value_error":
-        message = str(ctx.get("error", item["msg"]))
     else:
-        message = f"{item['msg']} (got {got!r})"
-    return InputError(message, source=source, field=field_name, hint=hint)
+        return validation_problem(item, source, _fields_at)
+    return InputError(message, source=source, field=".".join(str(p) for p in loc) or None)
 
 
 # --- commune profiles ------------------------------------------------------------------

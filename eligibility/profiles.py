@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Pro
     try:
         return Profile.model_validate(data, context={"catalog": catalog})
     except ValidationError as error:
-        raise ProfileError([_problem(item, source) for item in error.errors()]) from None
+        raise ProfileError([validation_problem(item, source, _fields_at)
+                            for item in error.errors()]) from None
 
 
 def load_profile(path: str | Path, catalog: Catalog) -> Profile:
@@ -74,14 +76,17 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _problem(item: Any, source: str) -> InputError:
+def validation_problem(item: Any, source: str,
+                       fields_at: Callable[[tuple[Any, ...]], list[str]]) -> InputError:
+    """One pydantic error as a line naming the file and the field, in the users' words;
+    ``fields_at(loc)`` gives the valid names where an unknown one was found."""
     loc = tuple(item["loc"])
     field = ".".join(str(p) for p in loc) or None
     kind, ctx, got = item["type"], item.get("ctx") or {}, item.get("input")
     hint = None
     if kind == "extra_forbidden":
         message = "unknown field"
-        hint = did_you_mean(str(loc[-1]), _fields_at(loc))
+        hint = did_you_mean(str(loc[-1]), fields_at(loc))
     elif kind == "missing":
         message = "required field is missing"
     elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
