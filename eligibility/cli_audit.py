@@ -20,6 +20,7 @@ from .cliutil import (
     as_of_option,
     catalog_from,
     lang_option,
+    output_option,
     parse_date,
     reports_input_errors,
     rules_option,
@@ -63,8 +64,7 @@ class ProgressBar:
               help="What-if: show what leaving BRICK would break, commune by commune "
                    "(repeat for several).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", "-o", "output", metavar="FILE", default=None,
-              help="Write the report to FILE (atomically) instead of stdout.")
+@output_option
 @click.option("--fail-on", "fail_on", type=click.Choice(["error", "warning", "never"]),
               default="error", show_default=True,
               help="Exit 1 when a finding of this severity (or worse) is found.")

@@ -16,7 +16,14 @@ from fractions import Fraction
 import click
 
 from .catalog import Catalog
-from .cliutil import catalog_from, lang_option, reports_input_errors, rules_option, write_output
+from .cliutil import (
+    catalog_from,
+    lang_option,
+    output_option,
+    reports_input_errors,
+    rules_option,
+    write_output,
+)
 from .costs import (
     KEY_CITATION,
     UPGRADE_CITATION,
@@ -238,8 +245,7 @@ RENDERERS = {
               help="The budget of the year (YAML or JSON): bricks' ETP and costs, licence "
                    "upgrades.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", "-o", "output", metavar="FILE", default=None,
-              help="Write to FILE (atomically) instead of the standard output.")
+@output_option
 @lang_option
 @rules_option
 @reports_input_errors

@@ -59,6 +59,9 @@ rules_option = click.option(
 as_of_option = click.option(
     "--as-of", "as_of", metavar="DATE", default=None,
     help="Evaluate on this date (YYYY-MM-DD; default: today).")
+output_option = click.option(
+    "--output", "-o", "output", metavar="FILE", default=None,
+    help="Write to FILE (atomically: a reader never sees half a file) instead of stdout.")
 lang_option = click.option(
     "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
     help="Language of messages and explanations.")

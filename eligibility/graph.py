@@ -39,6 +39,21 @@ def _mermaid_text(text: str) -> str:
         .replace(">", "#gt;")
 
 
+_REPLACED = {"fr": "remplacée par", "en": "replaced by"}
+
+
+def _edges(catalog: Catalog) -> list[tuple[str, str, str | None]]:
+    """``(brick, required brick, None)`` for each requirement, then ``(brick, its
+    replacement, version)`` for each replaced brick; unknown bricks are lint's to report."""
+    edges: list[tuple[str, str, str | None]] = [
+        (brick.id, req.brick, None) for brick in catalog.bricks.values()
+        for req in brick.requires if req.brick in catalog.bricks]
+    edges += [(brick.id, brick.replaced_by.brick, brick.replaced_by.version)
+              for brick in catalog.bricks.values()
+              if brick.replaced_by is not None and brick.replaced_by.brick in catalog.bricks]
+    return edges
+
+
 def mermaid(catalog: Catalog, lang: str = "fr") -> str:
     """The graph as a Mermaid flowchart."""
     lines = ["graph TD",
@@ -47,16 +62,13 @@ def mermaid(catalog: Catalog, lang: str = "fr") -> str:
         label = "<br/>".join(_mermaid_text(part) for part in (
             _heading(brick), brick.name(lang), _versions(catalog, brick)))
         lines.append(f'  {_mermaid_id(brick.id)}["{label}"]')
-    for brick in catalog.bricks.values():
-        for req in brick.requires:
-            if req.brick in catalog.bricks:
-                lines.append(f"  {_mermaid_id(brick.id)} --> {_mermaid_id(req.brick)}")
-    for brick in catalog.bricks.values():
-        replacement = brick.replaced_by
-        if replacement is not None and replacement.brick in catalog.bricks:
-            word = "remplacée par" if lang == "fr" else "replaced by"
-            lines.append(f'  {_mermaid_id(brick.id)} -.->|"{word} · {replacement.version}"| '
-                         f"{_mermaid_id(replacement.brick)}")
+    word = _REPLACED[lang]
+    for source, target, since in _edges(catalog):
+        if since is None:
+            lines.append(f"  {_mermaid_id(source)} --> {_mermaid_id(target)}")
+        else:
+            lines.append(f'  {_mermaid_id(source)} -.->|"{word} · {since}"| '
+                         f"{_mermaid_id(target)}")
     gone = [_mermaid_id(b.id) for b in catalog.bricks.values() if withdrawn(catalog, b)]
     if gone:
         lines.append("  classDef withdrawn fill:#eeeeee,stroke:#888888,color:#555555,"
@@ -82,17 +94,14 @@ def dot(catalog: Catalog, lang: str = "fr") -> str:
         style = ', style="rounded,dashed", color="gray50", fontcolor="gray40"' \
             if withdrawn(catalog, brick) else ""
         lines.append(f'  "{_dot_text(brick.id)}" [label="{label}"{style}];')
-    for brick in catalog.bricks.values():
-        for req in brick.requires:
-            if req.brick in catalog.bricks:
-                lines.append(f'  "{_dot_text(brick.id)}" -> "{_dot_text(req.brick)}";')
-    for brick in catalog.bricks.values():
-        replacement = brick.replaced_by
-        if replacement is not None and replacement.brick in catalog.bricks:
-            word = "remplacée par" if lang == "fr" else "replaced by"
-            lines.append(f'  "{_dot_text(brick.id)}" -> "{_dot_text(replacement.brick)}" '
-                         f'[style=dashed, color="gray50", '
-                         f'label="{word}\\n{_dot_text(replacement.version)}"];')
+    word = _REPLACED[lang]
+    for source, target, since in _edges(catalog):
+        edge = f'  "{_dot_text(source)}" -> "{_dot_text(target)}"'
+        if since is None:
+            lines.append(f"{edge};")
+        else:
+            lines.append(f'{edge} [style=dashed, color="gray50", '
+                         f'label="{word}\\n{_dot_text(since)}"];')
     lines.append("}")
     return "\n".join(lines)
 

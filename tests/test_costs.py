@@ -395,8 +395,6 @@ def test_illustrative_budget(catalog):
     assert "ILLUSTRATIVE" in BUDGET_2023.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(len(list(COMMUNES.glob("*.y*ml"))) < 39,
-                    reason="the 39 commune fixtures are not there yet")
 def test_commune_fixtures_with_the_illustrative_budget():
     result = run(str(COMMUNES), "--budget", str(BUDGET_2023), "--format", "json")
     assert result.exit_code == 0, result.output
