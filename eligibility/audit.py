@@ -5,8 +5,9 @@ path). On a date ``D`` a commune is audited with two evaluations:
 
 * the bricks it holds on ``D`` (subscriptions with ``since`` on or before ``D``) are
   evaluated *as if requested together*: ``check(..., requested=held)``. A requirement
-  is then met only by a brick the commune holds, and each held brick that is not
-  eligible gives findings;
+  is then met only by a brick the commune holds *and* that is valid itself (a held
+  brick in error carries nothing), and each held brick that is not eligible gives
+  findings;
 * every brick is evaluated as if requested (``requested=`` every brick): a brick it
   does not hold and could take now, with the bricks it requires, is *open* (info).
 
@@ -33,6 +34,7 @@ import gc
 import multiprocessing
 import operator
 import os
+import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -43,7 +45,8 @@ from .catalog import Brick, Catalog
 from .check import check
 from .errors import InputError
 from .explain import fact_label, read_facts, show_value
-from .facts import convention_in_force, derive_facts
+from .i18n import t
+from .facts import convention_in_force, counts_on, derive_facts, held_on
 from .model import Profile
 from .verdicts import (
     AVAILABILITY,
@@ -315,14 +318,14 @@ class _Commune:
     # -- state on a date --
 
     def held_on(self, day: dt.date, profile: Profile | None = None) -> tuple[str, ...]:
-        profile = profile or self.profile
-        held = {s.brick for s in profile.subscriptions if s.since is None or s.since <= day}
+        """The bricks held on ``day`` (``facts.held_on``, as check sees them), in order."""
+        held = held_on(profile or self.profile, day)
         return tuple(b for b in self.catalog.bricks if b in held)
 
     def on(self, day: dt.date, profile: Profile | None = None) -> Profile:
         """The profile as it stood on ``day``: subscriptions not yet begun are left out."""
         profile = profile or self.profile
-        kept = [s for s in profile.subscriptions if s.since is None or s.since <= day]
+        kept = [s for s in profile.subscriptions if counts_on(s, day)]
         if len(kept) == len(profile.subscriptions):
             return profile
         return profile.model_copy(update={"subscriptions": kept})
@@ -377,10 +380,8 @@ class _Commune:
         statuses: list[str] = []
         blocking: list[tuple[str, ...]] = []
         future = {s.brick for s in base.subscriptions}
-        # A held brick meets a requirement even when it fails (CONTRACT §4), but a brick
-        # resting on a held brick in error is not advertised as open: fix that one first.
-        failing = {b for b in held if held_ev is not None
-                   and held_ev.verdicts[b].status in ("ineligible", "unavailable")}
+        # A requirement rests on a valid brick (CONTRACT §4): a brick resting on a held
+        # brick in error is not eligible, so it is not advertised as open.
         for brick in catalog.bricks:
             ev = held_ev if brick in held else all_ev
             if ev is None:
@@ -390,8 +391,7 @@ class _Commune:
             verdict = ev.verdicts[brick]
             statuses.append(verdict.status)
             blocking.append(tuple(r.rule for r in verdict.failed()))
-            if (brick not in held and brick not in future and verdict.status == "eligible"
-                    and not failing & _required_closure(catalog, brick)):
+            if brick not in held and brick not in future and verdict.status == "eligible":
                 findings.append(self._open(ev, verdict, held))
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], _brick_rank(catalog, f.brick),
                                      f.rule, f.detail))
@@ -411,7 +411,7 @@ class _Commune:
                     if reason.kind == COMMON:
                         common.setdefault(reason.rule, (reason, []))[1].append(brick_id)
                     elif reason.kind == REQUIREMENT:
-                        findings.append(self._requirement(brick, reason))
+                        findings.append(self._requirement(brick, reason, ev))
                     elif reason.kind == CONDITION:
                         findings.append(self._condition(ev, brick, reason))
             elif verdict.status == "undetermined":
@@ -435,17 +435,18 @@ class _Commune:
             value = ev.facts.get(fact)
             if fact in ("convention.in_force", "convention.applicable") and value is not None:
                 return _version(self.catalog, value, lang, article=False)
-            return show_value(value, lang)
+            return show_value(value, lang, fact, self.catalog)
 
-        facts = ", ".join(f"{fact_label(f, lang)} {shown(f)}"
-                          for f in read_facts(condition, ev.facts))
-        return (f"{self.name} has: {facts}" if lang == "en" else f"{self.name} a : {facts}")
+        facts = t(lang, "semicolon").join(t(lang, "fact_is", label=fact_label(f, lang),
+                                            value=shown(f))
+                                          for f in read_facts(condition, ev.facts))
+        return t(lang, "has", commune=self.name, facts=facts)  # docs/style-fr.md
 
     def _condition(self, ev: Evaluation, brick: Brick, reason: Reason) -> Finding:
         rule = self._rule(reason.rule)
         fr, en = _both(lambda lang: f"{rule.message(lang)}{' ; ' if lang == 'fr' else '; '}"
                                     f"{self._observed(ev, rule.condition, lang)}")
-        return Finding(brick.id, "error", rule.id, FAILS, fr, en, rule.citation, rule.source,
+        return Finding(brick.id, "error", rule.id, FAILS, fr, en, reason.citation, reason.source,
                        rule.help("fr"), rule.help("en"))
 
     def _common(self, ev: Evaluation, reason: Reason, bricks: tuple[str, ...]) -> Finding:
@@ -457,19 +458,30 @@ class _Commune:
                   f"{rule.short('fr')} ; il manque {missing}")
             en = (f"cannot be confirmed for the held bricks ({listed}): {rule.short('en')}; "
                   f"missing {missing}")
-            return Finding(None, "warning", rule.id, UNDETERMINED, fr, en, rule.citation,
-                           rule.source, f"renseigner {missing}", f"fill in {missing}",
+            return Finding(None, "warning", rule.id, UNDETERMINED, fr, en, reason.citation,
+                           reason.source, f"renseigner {missing}", f"fill in {missing}",
                            missing=reason.missing, bricks=bricks)
         fr = (f"{rule.message('fr')} ; {self._observed(ev, rule.condition, 'fr')} "
               f"(briques détenues concernées : {listed})")
         en = (f"{rule.message('en')}; {self._observed(ev, rule.condition, 'en')} "
               f"(held bricks concerned: {listed})")
-        return Finding(None, "error", rule.id, FAILS, fr, en, rule.citation, rule.source,
+        return Finding(None, "error", rule.id, FAILS, fr, en, reason.citation, reason.source,
                        rule.help("fr"), rule.help("en"), bricks=bricks)
 
-    def _requirement(self, brick: Brick, reason: Reason) -> Finding:
+    def _requirement(self, brick: Brick, reason: Reason, ev: Evaluation) -> Finding:
         assert reason.brick is not None
         required = self.catalog.bricks[reason.brick]
+        if reason.brick in ev.held:
+            # A requirement rests on a valid brick: a held one in error carries nothing.
+            status = ev.verdicts[reason.brick].status
+            fr = (f"la {required.label('fr')} est requise ; {self.name} la détient, mais elle "
+                  f"est elle-même {'indisponible' if status == 'unavailable' else 'non éligible'}")
+            en = (f"{required.label('en')} is required; {self.name} holds it, but it is itself "
+                  f"{status}")
+            return Finding(brick.id, "error", reason.rule, FAILS, fr, en, reason.citation,
+                           reason.source,
+                           f"mettre « {required.id} » en règle ou résilier « {brick.id} »",
+                           f"bring '{required.id}' into line or end '{brick.id}'")
         fr = f"la {required.label('fr')} est requise et {self.name} ne la détient pas"
         en = f"{required.label('en')} is required and {self.name} does not hold it"
         return Finding(brick.id, "error", reason.rule, FAILS, fr, en, reason.citation,
@@ -656,12 +668,13 @@ class _Commune:
 
     def _bearing(self, finding: Finding) -> tuple[str, ...] | None:
         """The bricks whose subscriptions can change a finding about one brick: the brick
-        and those it requires (held together, a requirement reads only whether the
-        required brick is held). None for a finding about the whole commune: all."""
+        and those it requires, directly or not (a requirement rests on a valid brick,
+        whose validity rests on its own requirements). None for a finding about the
+        whole commune: all."""
         if finding.brick is None:
             return None
-        brick = self.catalog.bricks[finding.brick]
-        return (brick.id, *(r.brick for r in brick.requires))
+        closure = _required_closure(self.catalog, finding.brick)
+        return (finding.brick, *(b for b in self.catalog.bricks if b in closure))
 
     def _holds(self, finding: Finding, day: dt.date, bearing: tuple[str, ...] | None) -> bool:
         """Whether ``finding`` is found on ``day``, evaluating only on a new state.
@@ -695,7 +708,7 @@ class _Commune:
         subscriptions = [s for s in self.profile.subscriptions
                          if (s.brick == finding.brick if finding.brick else
                              s.brick in concerned or not concerned)
-                         and (s.since is None or s.since <= day)]
+                         and counts_on(s, day)]
         known = [s.since for s in subscriptions if s.since is not None]
         start = min(known) if known and len(known) == len(subscriptions) else None
 
@@ -924,20 +937,28 @@ def _work(chunk: list[Any]) -> list[Any]:
 def _init_worker() -> None:
     """Each worker builds its own engine (``engine_for`` is per process) before auditing."""
     gc.freeze()  # what the worker inherited stays: the collector need not scan it again
-    if _WORKER["options"].engine == "durable":
+    # Ctrl-C and SIGTERM are the parent's to handle (one line, workers stopped by the
+    # pool): a worker printing its own traceback would be noise (issue 9).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    options = _WORKER.get("options")  # None: forked while the pool is being stopped
+    if options is not None and options.engine == "durable":
         from .engine import engine_for
 
         engine_for(_WORKER["catalog"])
 
 
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def default_jobs(count: int) -> int:
     if count < PARALLEL_FROM:
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores)
+    return _cores()
 
 
 def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
@@ -949,7 +970,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
     Returns the results and the number of processes used.
     """
     total = len(units)
-    jobs = default_jobs(total) if jobs is None else max(1, jobs)
+    # Capped by the cores and the inputs (issue 9): more processes than either is waste.
+    jobs = default_jobs(total) if jobs is None else max(1, min(jobs, _cores(), total))
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1  # pragma: no cover - fork is the design; elsewhere stay in one process
     results: list[Any] = []

@@ -25,7 +25,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import json
 import os
 import re
 import types
@@ -37,13 +36,16 @@ from typing import Any
 
 import yaml
 
+from .bounded import LIMITS, STDIN, STDIN_NAME, decode_text, read_input, shown, source_name
 from .catalog import Catalog
 from .errors import InputError, did_you_mean
 from .model import Profile
-from .profiles import ProfileError, parse_profile, read_document
+from .profiles import ProfileError, find_profiles, parse_document, parse_profile, read_document
+from .yamlio import compose_checked
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
-CSV_SUFFIXES = (".csv", ".tsv")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's « Texte Unicode »
+XLSX_SUFFIXES = (".xlsx",)  # read by ``eligibility.xlsx``, then parsed as a CSV matrix
 
 if not hasattr(yaml, "CSafeLoader"):  # pragma: no cover - PyYAML built without libyaml
     yaml.CSafeLoader = yaml.SafeLoader  # type: ignore[misc]
@@ -66,6 +68,7 @@ class Unit:
     path: str | None = None  # a profile file to read
     row: tuple[str, ...] | None = None  # the cells of a CSV row
     matrix: Matrix | None = None
+    text: str | None = None  # a profile read from standard input
 
 
 @dataclass(frozen=True)
@@ -91,35 +94,50 @@ class Rejected:
 # --- discovery -------------------------------------------------------------------------
 
 def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejected]]:
-    """Every unit to audit, in the order given (folders sorted), and the inputs refused."""
+    """Every unit to audit, in the order given (folders sorted), and the inputs refused
+    (a missing path, an unreadable folder or subfolder, a CSV that cannot be read)."""
     units: list[Unit] = []
     rejected: list[Rejected] = []
     seen: set[str] = set()
     for given in paths:
+        if given == STDIN:
+            try:
+                units.extend(_stdin_units(catalog, rejected))
+            except InputError as error:
+                rejected.append(Rejected.of(error))
+            continue
         path = Path(given)
         try:
             if path.is_dir():
-                files = _profiles_in(path)
-                if not files:
+                files, problems = find_profiles(path)
+                rejected.extend(Rejected.of(p) for p in problems)
+                if not files and not problems:
                     raise InputError("no profile (.yaml, .yml, .json) in this folder",
                                      source=str(path))
-            elif path.is_file():
-                files = [str(path)]
+            elif os.path.lexists(path):
+                files = [str(path)]  # a FIFO or a device is refused by the reader, unopened
             else:
                 raise InputError("no such file or folder", source=str(path))
         except InputError as error:
             rejected.append(Rejected.of(error))
             continue
+        except OSError as error:
+            rejected.append(Rejected.of(InputError(f"cannot read: {error.strerror or error}",
+                                                   source=str(path))))
+            continue
         for file in files:
-            key = os.path.abspath(file)  # the same file named twice is read once
+            key = os.path.realpath(file)  # the same file named twice is read once
             if key in seen:
                 continue
             seen.add(key)
-            if os.path.splitext(file)[1].lower() in CSV_SUFFIXES:
+            if os.path.splitext(file)[1].lower() in (*CSV_SUFFIXES, *XLSX_SUFFIXES):
                 try:
                     rows, bad_rows = read_matrix(Path(file), catalog)
                 except InputError as error:
                     rejected.append(Rejected.of(error))
+                    continue
+                except Exception as error:  # noqa: BLE001 - one bad file never stops a batch
+                    rejected.append(Rejected.of(_unexpected(error, file)))
                     continue
                 units.extend(rows)
                 rejected.extend(Rejected.of(e) for e in bad_rows)
@@ -128,42 +146,85 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
     return units, rejected
 
 
-def _profiles_in(folder: Path) -> list[str]:
-    """Every .yaml, .yml and .json file under ``folder``, hidden ones left out, sorted."""
-    found: list[tuple[str, ...]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [(root, f) for f in files
-                  if not f.startswith(".") and os.path.splitext(f)[1].lower() in PROFILE_SUFFIXES]
-    found.sort(key=lambda item: (item[0].split(os.sep), item[1]))
-    return [os.path.join(root, name) for root, name in found]
+def _stdin_units(catalog: Catalog, rejected: list[Rejected]) -> list[Unit]:
+    """Standard input: a profile (JSON, or YAML whose first line is ``key:``) or else a
+    CSV matrix."""
+    text = decode_text(read_input(STDIN), STDIN_NAME)
+    if looks_like_profile(text):
+        return [Unit(source=STDIN_NAME, text=text)]
+    rows, bad = read_matrix(Path(STDIN), catalog, text=text)
+    rejected.extend(Rejected.of(e) for e in bad)
+    return rows
+
+
+_YAML_KEY = re.compile(r"^[\w.-]+\s*:(\s|$)")
+
+
+def looks_like_profile(text: str) -> bool:
+    """JSON, or YAML starting with a ``key:`` line (a CSV header has no colon there)."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "---", "%")):
+            continue
+        return stripped.startswith("{") or bool(_YAML_KEY.match(stripped))
+    return True  # empty: the profile reader says what is missing
+
+
+def _unexpected(error: BaseException, source: str) -> InputError:
+    if isinstance(error, MemoryError):
+        return InputError("out of memory while reading this file", source=source)
+    if isinstance(error, RecursionError):
+        return InputError("nested too deeply", source=source)
+    return InputError(f"cannot be read ({type(error).__name__}: {str(error)[:120]})",
+                      source=source)
 
 
 def load_unit(unit: Unit, catalog: Catalog) -> Profile:
-    """The validated profile of one unit (``InputError`` naming the file and the field)."""
+    """The validated profile of one unit (``InputError`` naming the file and the field,
+    and nothing else, whatever the way the input is bad: one unit never stops a batch)."""
+    try:
+        return _load_unit(unit, catalog)
+    except InputError:
+        raise
+    except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001
+        raise _unexpected(error, unit.source) from None
+
+
+def _load_unit(unit: Unit, catalog: Catalog) -> Profile:
     if unit.row is not None:
         assert unit.matrix is not None
-        data = _row_profile(unit.row, unit.matrix.plan, catalog, unit.source)
+        data, cell_problems = _row_profile(unit.row, unit.matrix.plan, catalog, unit.source)
         try:
-            return parse_profile(data, catalog, unit.source)
+            profile = parse_profile(data, catalog, unit.source)
         except ProfileError as error:
-            raise ProfileError([_csv_problem(p, unit, data) for p in error.problems]) from None
+            problems = [*cell_problems, *(_csv_problem(p, unit, data) for p in error.problems)]
+            raise ProfileError(problems) from None
+        if cell_problems:
+            raise ProfileError(cell_problems)
+        return profile
+    if unit.text is not None:
+        return parse_profile(parse_document(unit.text, unit.source), catalog, unit.source)
     assert unit.path is not None
     return parse_profile(read_profile_document(Path(unit.path)), catalog, unit.source)
 
 
 def read_profile_document(path: Path) -> Any:
-    """Like ``profiles.read_document``, faster (libyaml, and the tree built directly).
+    """Like ``profiles.read_document``, faster (libyaml, and the tree built directly),
+    with the same bounds (size, regular files, alias expansion, depth).
 
     On any problem the reference reader runs again, so that messages are the same as
     those of ``check`` (file, line and column).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
+        raw = read_input(path)
+    except InputError:
+        return read_document(path)
+    try:
+        text = raw.decode("utf-8-sig")
+        if path.suffix.lower() == ".json" or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return read_document(path)
         return _fast_yaml(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError, _Unusual, RecursionError):
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError, _Unusual, RecursionError):
         return read_document(path)
 
 
@@ -172,8 +233,8 @@ class _Unusual(Exception):
 
 
 _SAFE = yaml.constructor.SafeConstructor()
-_STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
-                    "tag:yaml.org,2002:seq")
+_STR, _MAP, _SEQ, _INT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
+                          "tag:yaml.org,2002:seq", "tag:yaml.org,2002:int")
 _SCALARS = {
     "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
     "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
@@ -213,7 +274,7 @@ def _fast_yaml(text: str) -> Any:
     Anything unusual raises ``_Unusual`` and PyYAML does it all."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node = compose_checked(loader)  # an alias bomb or deep nesting raises here
     finally:
         loader.dispose()
     return None if node is None else _build(node)
@@ -223,6 +284,8 @@ def _build(node: Any) -> Any:
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _STR:
             return node.value
+        if node.tag == _INT and len(node.value) > LIMITS.max_int_digits:
+            raise _Unusual("long integer")  # the reference reader names its line
         construct = _SCALARS.get(node.tag)
         if construct is None:
             raise _Unusual(node.tag)
@@ -269,8 +332,8 @@ _NAME_HEADERS = {"name", "nom", "commune", "commune.name", "nom commune", "nom d
                  "libelle", "libellé"}
 _YES = {"x", "oui", "yes", "1", "o", "y", "true", "vrai", "✓", "✔"}
 _NO = {"", "0", "non", "no", "n", "false", "faux", "-", "–", "—"}
-_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_FR = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_DATE_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
@@ -346,11 +409,11 @@ for _path in _COLUMNS:
 _SHORT = {k: v for k, v in _SHORT.items() if v is not None}
 
 
-def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", source=str(path)) from None
+def _decode(raw: bytes, source: str) -> str:
+    """UTF-8 with or without BOM; UTF-16 with its BOM (Excel's « Texte Unicode », tab
+    separated); else Windows-1252, the encoding of old spreadsheet exports."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(raw, source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -416,33 +479,95 @@ def _worded() -> dict[str, str]:
     return names
 
 
-def read_matrix(path: Path, catalog: Catalog) -> tuple[list[Unit], list[InputError]]:
+MAX_CELL = 4096  # characters in one CSV cell (a commune's cell is a few dozen)
+
+
+def read_matrix(path: Path, catalog: Catalog,
+                text: str | None = None) -> tuple[list[Unit], list[InputError]]:
     """The rows of a CSV matrix as units, and the rows that are bad.
 
-    A header that cannot be used is an error for the whole file (raised); a bad cell
-    rejects its row only (when the row is loaded: ``load_unit``).
+    A header that cannot be used, or a file that cannot be split into cells exactly
+    (an unbalanced quote, a cell over several lines), is an error for the whole file
+    (raised): it would lose or merge communes. A bad cell rejects its row only (when
+    the row is loaded: ``load_unit``), every bad cell of the row reported. ``text``:
+    the content already read (standard input).
     """
-    text = _decode(path)
-    first = text.split("\n", 1)[0]
-    if not first.strip():
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        from .xlsx import read_rows  # the xlsx reader is only imported for a workbook
+
+        return matrix_units(read_rows(path), str(path), catalog)
+    source = source_name(path)
+    if text is None:
+        text = _decode(read_input(path, "CSV"), source)
+    rows, numbers = csv_rows(text, source, path.suffix.lower())
+    return matrix_units(rows, source, catalog, numbers)
+
+
+def csv_rows(text: str, source: str, suffix: str = ".csv") -> tuple[list[list[str]], list[int]]:
+    """The rows of a CSV text and the line each starts on, read exactly or refused."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
         raise InputError("empty CSV file: expected a header row (insee, name, bricks…)",
-                         source=str(path))
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=_delimiter(first, path.suffix.lower()))
-    rows = list(reader)
+                         source=source)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first, suffix),
+                        strict=True)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problem = str(error)
+            if "field larger" in problem:
+                problem = f"a cell is larger than {csv.field_size_limit():,} characters"
+            elif "unexpected end of data" in problem or "EOF" in problem:
+                problem = "unbalanced quote: a cell opened here is never closed"
+            raise InputError(problem, source=f"{source}:{start}",
+                             hint="check the quotes of this line") from None
+        if reader.line_num != start and any("\n" in c or "\r" in c for c in row):
+            raise InputError(f"a quoted cell runs from line {start} to line {reader.line_num}: "
+                             "unbalanced quote?", source=f"{source}:{start}",
+                             hint="a cell cannot hold a line break; check the quotes")
+        rows.append(row)
+        numbers.append(start)
+    return rows, numbers
+
+
+def matrix_units(rows: list[list[str]], path: str, catalog: Catalog,
+                 numbers: list[int] | None = None) -> tuple[list[Unit], list[InputError]]:
+    """``read_matrix`` once the file is rows of text cells (CSV, or a workbook's sheet);
+    ``numbers``: the line of each row (default: its position). Blank rows before the
+    header are skipped: a leading blank line is not an empty file."""
+    if numbers is None:
+        numbers = list(range(1, len(rows) + 1))
+    while rows and not any(cell.strip() for cell in rows[0]):
+        rows, numbers = rows[1:], numbers[1:]
+    if not rows:
+        raise InputError("empty matrix: expected a header row (insee, name, bricks…)",
+                         source=path)
     header = [h.strip() for h in rows[0]]
     plan = _header_plan(header, catalog, str(path))
     matrix = Matrix(tuple(plan), {target: written for kind, target, written in plan
                                   if kind != "skip"})
     units: list[Unit] = []
     bad: list[InputError] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in zip(numbers[1:], rows[1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
         source = f"{path}:{number}"
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
             bad.append(InputError(f"{len(row)} cells but the header has {len(header)} columns",
                                   source=source, hint="check the separator and the quotes"))
+            continue
+        long = [i for i, cell in enumerate(row) if len(cell) > MAX_CELL]
+        if long:
+            bad.extend(InputError(f"a cell of {len(row[i]):,} characters, at most {MAX_CELL:,}",
+                                  source=source, field=plan[i][2] if i < len(plan) else None)
+                       for i in long)
             continue
         units.append(Unit(source=source, row=tuple(row), matrix=matrix))
     return units, bad
@@ -489,36 +614,45 @@ def _header_plan(header: list[str], catalog: Catalog, source: str) -> list[tuple
 
 
 def _row_profile(row: tuple[str, ...], plan: tuple[tuple[str, str, str], ...],
-                 catalog: Catalog, source: str) -> dict[str, Any]:
-    """The cells of a row as a profile document (a bad cell raises, naming its column)."""
+                 catalog: Catalog, source: str) -> tuple[dict[str, Any], list[InputError]]:
+    """The cells of a row as a profile document, and every bad cell (each naming its
+    column; a bad cell is left out of the document, so that the others are checked)."""
     data: dict[str, Any] = {}
+    problems: list[InputError] = []
     subscriptions: list[dict[str, Any]] = []
     for index, (kind, target, written) in enumerate(plan):
         cell = row[index].strip() if index < len(row) else ""
-        if kind == "skip":
-            if cell:
-                raise InputError(f"a value ({cell!r}) in a column without a header",
-                                 source=source, field=written)
-            continue
-        if kind == "brick":
-            since = _mark(cell, source, written)
-            if since is not False:
-                subscriptions.append({"brick": target} if since is True else
-                                     {"brick": target, "since": since})
-            continue
-        if not cell:
-            if kind in ("insee", "name"):
-                _set(data, target, cell)
-            continue  # an empty cell: the fact is unknown
-        value: Any = cell
-        if kind == "insee" and cell.isdigit() and len(cell) == 4:
-            value = "0" + cell  # a spreadsheet dropped the leading zero (01004 -> 1004)
-        if kind == "field":
-            value = _convert(cell, _COLUMNS[target], catalog)
-        _set(data, target, value)
+        try:
+            if kind == "skip":
+                if cell:
+                    raise InputError(f"a value ({shown(cell)}) in a column without a header",
+                                     source=source, field=written)
+                continue
+            if kind == "brick":
+                since = _mark(cell, source, written)
+                if since is not False:
+                    subscriptions.append({"brick": target} if since is True else
+                                         {"brick": target, "since": since})
+                continue
+            if not cell:
+                if kind in ("insee", "name"):
+                    _set(data, target, cell)
+                continue  # an empty cell: the fact is unknown
+            value: Any = cell
+            if kind == "insee" and cell.isascii() and cell.isdigit() and len(cell) == 4:
+                value = "0" + cell  # a spreadsheet dropped the leading zero (01004 -> 1004)
+            if kind == "field":
+                value = _convert(cell, _COLUMNS[target], catalog)
+                if isinstance(value, _Impossible):
+                    raise InputError(f"impossible date {shown(cell)} ({value.why})",
+                                     source=source, field=written,
+                                     hint="write it YYYY-MM-DD or DD/MM/YYYY")
+            _set(data, target, value)
+        except InputError as error:
+            problems.append(error)
     if subscriptions:
         data["subscriptions"] = subscriptions
-    return data
+    return data, problems
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
@@ -537,10 +671,14 @@ def _mark(cell: str, source: str, column: str) -> bool | str:
     if value in _YES:
         return True
     date = _date(value)
+    if isinstance(date, _Impossible):
+        raise InputError(f"impossible date {shown(cell)} ({date.why})", source=source,
+                         field=column, hint="a subscription's date is when it began")
     if date is not None:
         return date
     raise InputError(f"expected x, oui, yes, 1 or a date YYYY-MM-DD for a subscription "
-                     f"(empty, 0, non, no for none), got {cell!r}", source=source, field=column)
+                     f"(empty, 0, non, no for none), got {shown(cell)}", source=source,
+                     field=column)
 
 
 _TRAILING_DATE = re.compile(r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*\)?\s*$")
@@ -578,8 +716,16 @@ def _choice(cell: str, choices: tuple[str, ...]) -> str:
     return lower
 
 
-def _date(value: str) -> str | None:
-    """An ISO date from ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (None when it is neither or impossible)."""
+@dataclass(frozen=True)
+class _Impossible:
+    """A cell written as a date that does not exist (``31/02/2023``)."""
+
+    why: str
+
+
+def _date(value: str) -> str | _Impossible | None:
+    """An ISO date from ``YYYY-MM-DD`` or ``DD/MM/YYYY``; ``_Impossible`` when it has the
+    shape of a date but no such day exists; None when it is not a date at all."""
     match = _DATE_FR.match(value)
     if match:
         day, month, year = (int(g) for g in match.groups())
@@ -589,8 +735,8 @@ def _date(value: str) -> str | None:
         return None
     try:
         return dt.date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    except ValueError as error:
+        return _Impossible(str(error))
 
 
 def _convert(cell: str, kind: _Kind, catalog: Catalog) -> Any:
@@ -626,7 +772,8 @@ def _convert(cell: str, kind: _Kind, catalog: Catalog) -> Any:
             signature: dict[str, Any] = {"version": _version(
                 item[:dated.start()].rstrip(" @=:(") if dated else item, catalog)}
             if dated:
-                signature["signed_on"] = _date(dated.group(1)) or dated.group(1)
+                day = _date(dated.group(1))
+                signature["signed_on"] = day if isinstance(day, str) else dated.group(1)
             history.append(signature)
         return history
     if kind.kind == "choice":

@@ -31,7 +31,9 @@ from .audit import (
     rule_label,
     totals,
 )
+from .bounded import markdown_text, spreadsheet_cell
 from .catalog import Catalog
+from .i18n import t
 
 WIDTH = 80
 FORMATS = ("text", "json", "markdown", "html", "csv")
@@ -147,6 +149,11 @@ def _tag(finding: Finding, lang: str) -> str:
 _KEEP = re.compile(r" (?=[:;!?»])|(?<=«) |(?<=n°) ")
 
 
+def _helped(help_text: str, lang: str) -> str:
+    """« pour y remédier : … » (docs/style-fr.md)."""
+    return t(lang, "title", brick=t(lang, "help"), status=help_text)
+
+
 def _wrap(text: str, indent: str, hang: str | None = None, width: int = WIDTH) -> list[str]:
     glued = _KEEP.sub("\u00a0", text)
     lines = textwrap.wrap(glued, width, initial_indent=indent,
@@ -228,7 +235,7 @@ def _finding_text(commune: CommuneAudit, finding: Finding, lang: str) -> list[st
     lines += _wrap(_tag(finding, lang), "    ", "     ")
     help_text = finding.help(lang)
     if help_text:
-        lines += _wrap(_l(lang, f"aide : {help_text}", f"help: {help_text}"), "    ", "           ")
+        lines += _wrap(_helped(help_text, lang), "    ", "      ")
     return lines
 
 
@@ -493,7 +500,7 @@ def audit_json(run: AuditRun, lang: str = "fr") -> str:
 # --- Markdown --------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)  # HTML escaped too (issue 9)
 
 
 def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
@@ -534,7 +541,7 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
             since = _md(finding.drift.text(lang)) if finding.drift else ""
             help_text = finding.help(lang)
             message = _md(finding.message(lang)) + (
-                f"<br>*{_l(lang, 'aide', 'help')} : {_md(help_text)}*" if help_text else "")
+                f"<br>*{_md(_helped(help_text, lang))}*" if help_text else "")
             out.append(f"| {commune.insee} {_md(commune.name)} | "
                        f"{'`' + finding.brick + '`' if finding.brick else '—'} | "
                        f"`{finding.rule}` | {message} | {since} | "
@@ -590,7 +597,8 @@ def audit_csv(run: AuditRun, lang: str = "fr") -> str:
                   finding.rule, finding.kind, finding.message(lang), finding.citation,
                   finding.source, drift.since.isoformat() if drift and drift.since else "",
                   drift.text(lang) if drift else "", finding.help(lang) or "", commune.source]
-        return values + ([change or ""] if extra else [])
+        # Cells from the input (a name) never run as a spreadsheet formula (issue 9).
+        return [spreadsheet_cell(v) for v in values] + ([change or ""] if extra else [])
 
     for commune in run.communes:
         appeared = {f.key for f in commune.changes.appeared} if commune.changes else set()
@@ -715,15 +723,14 @@ def _finding_row(commune: CommuneAudit, finding: Finding, lang: str) -> str:
     help_text = finding.help(lang)
     since = (f'<div class="since">{_e(finding.drift.text(lang))}</div>'
              if finding.drift is not None else "")
-    helped = (f'<div class="help">{_e(_l(lang, "aide", "help"))}'
-              f"{' :' if lang == 'fr' else ':'} {_e(help_text)}</div>" if help_text else "")
+    helped = (f'<div class="help">{_e(_helped(help_text, lang))}</div>' if help_text else "")
     return (f'<tr><td class="sev {finding.severity}">{SEVERITY_SYMBOL[finding.severity]}</td>'
             f"<td>{_e(commune.insee)}&nbsp;{_e(commune.name)}</td>"
             f"<td><code>{_e(finding.brick or _l(lang, 'commune', 'commune'))}</code></td>"
             f'<td class="msg">{_e(finding.message(lang))}{since}{helped}</td>'
             f'<td class="cite"><span class="src {_e(finding.source)}">'
             f"{_e(_source_word(finding.source, lang))}</span>{_e(finding.citation)}"
-            f'<div class="rule">{_e(finding.rule)}</div></td></tr>')
+            f'<div class="rule"><code>{_e(finding.rule)}</code></div></td></tr>')
 
 
 def _chips(findings: Any, lang: str) -> str:

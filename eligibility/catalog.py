@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .conditions import OPERATORS, All, Any_, Condition, Leaf, Not, walk
-from .errors import CatalogError, did_you_mean
+from .errors import CatalogError, InputError, did_you_mean
 from .facts import FIELDS, OPERATORS_BY_KIND, field_spec
 from .yamlio import describe_yaml_error, load_yaml
 
@@ -46,6 +46,25 @@ class Text(_Data):
 class Cited(_Data):
     source: Source
     citation: str = Field(min_length=1)
+    # The note's exact words the rule rests on (``source: note``), or that an assumption
+    # takes as its basis; lint checks them against the shipped text (``sources/``).
+    quote: str | None = Field(default=None, min_length=1)
+
+
+class PeriodData(_Data):
+    """The basis of a rule over a span of dates, for a law whose text is temporary."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: dt.date | None = Field(default=None, alias="from", description="first day, inclusive")
+    until: dt.date | None = Field(default=None, description="last day, inclusive")
+    source: Source
+    citation: str = Field(min_length=1)
+    quote: str | None = Field(default=None, min_length=1)
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (
+            self.until is None or day <= self.until)
 
 
 class RuleData(Cited):
@@ -56,6 +75,8 @@ class RuleData(Cited):
     when: dict[str, Any]
     upper_bound: bool = Field(
         default=False, description="the condition caps a fact (more of it can lose the brick)")
+    basis: list[PeriodData] = Field(
+        default_factory=list, description="the rule's basis by date, when a law is temporary")
 
 
 class RequirementData(Cited):
@@ -122,10 +143,21 @@ class Rule:
     file: str
     upper_bound: bool = False
     label: Text | None = None
+    quote: str | None = None
+    basis: tuple[PeriodData, ...] = ()
 
     @property
     def is_assumption(self) -> bool:
         return self.source == "assumption"
+
+    def period_at(self, day: dt.date) -> PeriodData | None:
+        """The basis period covering ``day`` (None when the rule has no dated basis)."""
+        return next((p for p in self.basis if p.covers(day)), None)
+
+    def cited_at(self, day: dt.date) -> tuple[str, str]:
+        """The source and citation the rule rests on at ``day``: a dated basis wins."""
+        period = self.period_at(day)
+        return (period.source, period.citation) if period else (self.source, self.citation)
 
     def short(self, lang: str) -> str:
         """The rule's short name (its id when the catalog gives none)."""
@@ -138,6 +170,7 @@ class Requirement:
     brick: str
     source: str
     citation: str
+    quote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +210,7 @@ class Version:
     adopted: dt.date
     source: str
     citation: str
+    quote: str | None = None
 
 
 @dataclass
@@ -252,6 +286,34 @@ class Catalog:
         for brick in self.bricks.values():
             yield from brick.conditions
 
+    def provenance(self, rule_id: str, day: dt.date) -> dict[str, Any]:
+        """The quote and dated basis behind a reason's rule, for the JSON output.
+
+        ``quote`` is the note's exact words (what a ``note`` rule rests on, or the basis
+        of an ``assumption``); ``basis`` is the period of a temporary law covering ``day``.
+        """
+        found: Rule | Requirement | Cited | None = None
+        for rule in self.rules():
+            if rule.id == rule_id:
+                found = rule
+        for brick in self.bricks.values():
+            if rule_id == brick.availability_rule.node_id:
+                found = brick.availability
+            found = next((r for r in brick.requires if r.rule_id == rule_id), found)
+        out: dict[str, Any] = {}
+        if found is not None and found.quote:
+            out["quote"] = found.quote
+        if isinstance(found, Rule):
+            period = found.period_at(day)
+            if period is not None:
+                out["basis"] = {
+                    "from": period.from_.isoformat() if period.from_ else None,
+                    "until": period.until.isoformat() if period.until else None,
+                    "source": period.source, "citation": period.citation}
+                if period.quote:
+                    out["quote"] = period.quote
+        return out
+
     def required_by(self, brick_id: str) -> list[str]:
         return [b.id for b in self.bricks.values() if any(r.brick == brick_id for r in b.requires)]
 
@@ -265,21 +327,41 @@ def shipped_rules_dir() -> Path:
     return package.parent / "rules"
 
 
+NOTE_FILE = "note-poulx-2022-12-convention-dn.txt"
+"""The council note's text, shipped in ``rules/sources/`` (see its README)."""
+
+
+def note_path(root: Path | None = None) -> Path:
+    """The note a catalog's quotes are checked against: ``sources/`` beside its
+    ``catalog.yaml``, else the shipped copy (a test catalog may carry none)."""
+    if root is not None and (root / "sources" / NOTE_FILE).is_file():
+        return root / "sources" / NOTE_FILE
+    return shipped_rules_dir() / "sources" / NOTE_FILE
+
+
+def normalise_space(text: str) -> str:
+    """Whitespace runs (line breaks included) as one space: nothing else is changed, so
+    typographic quotes, apostrophes and the note's typos must be quoted as they are."""
+    return " ".join(text.split())
+
+
 # --- reading ---------------------------------------------------------------------------
 
 _UNREADABLE = object()  # what _load_yaml returns when the file gave a problem
 
 
 def _load_yaml(path: Path, problems: list[Problem]) -> Any:
+    from .bounded import decode_text, read_input  # bounded: size, regular files only
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(str(path), None, f"cannot read: {error}",
+        text = decode_text(read_input(path, "catalog"), str(path))
+    except InputError as error:
+        problems.append(Problem(str(path), None, error.message,
                                 "save the file as UTF-8 text", code="unreadable"))
         return _UNREADABLE
     try:
         data = load_yaml(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError) as error:
         problems.append(Problem(str(path), None, describe_yaml_error(error),
                                 "fix the YAML syntax there (indentation, quotes, brackets, "
                                 "a key given twice)", code="malformed-yaml"))
@@ -349,7 +431,8 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = _model_in(info.annotation) if info is not None else None
     if current is None:  # somewhere unexpected: every key the formats know
         models = [BrickData, RuleData, RequirementData, AvailabilityData, CatalogData,
-                  VersionData, ReplacementData, ToolReplacementData, Text, LevelData]
+                  VersionData, ReplacementData, ToolReplacementData, Text, LevelData,
+                  PeriodData]
         return sorted({name for m in models for name in m.model_fields})
     return list(current.model_fields)
 
@@ -511,7 +594,7 @@ def read_catalog(directory: str | Path | None = None, *, partial: bool = False,
         problems.extend(_validation_problems(main_file, error, raw, CatalogData))
         return None, problems
 
-    versions = {v.id: Version(v.id, v.label, v.adopted, v.source, v.citation)
+    versions = {v.id: Version(v.id, v.label, v.adopted, v.source, v.citation, v.quote)
                 for v in sorted(data.versions, key=lambda v: v.adopted)}
     if len(versions) < len(data.versions):
         seen: set[str] = set()
@@ -617,7 +700,7 @@ def _rule(compiler: _Compiler, data: RuleData, file: str) -> Rule | None:
     if condition is None:
         return None
     return Rule(data.id, data.source, data.citation, data.message, data.help, condition, file,
-                data.upper_bound, data.label)
+                data.upper_bound, data.label, data.quote, tuple(data.basis))
 
 
 def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:
@@ -636,10 +719,11 @@ def _brick(compiler: _Compiler, data: BrickData, file: str) -> Brick:
         id=data.id, name=data.name, number=data.number,
         aliases=tuple(a.lower() for a in data.aliases),
         versions=tuple(data.availability.versions),
-        availability=Cited(source=data.availability.source, citation=data.availability.citation),
+        availability=Cited(source=data.availability.source, citation=data.availability.citation,
+                           quote=data.availability.quote),
         availability_rule=availability,
-        requires=tuple(Requirement(f"{data.id}.requires.{r.brick}", r.brick, r.source, r.citation)
-                       for r in data.requires),
+        requires=tuple(Requirement(f"{data.id}.requires.{r.brick}", r.brick, r.source,
+                                   r.citation, r.quote) for r in data.requires),
         conditions=conditions, replaced_by=data.replaced_by, file=file,
         complete=len(conditions) == len(data.conditions))
 

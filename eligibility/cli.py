@@ -14,17 +14,30 @@ from .cliutil import (
     EXIT_OK,
     as_of_option,
     catalog_from,
+    guarded,
+    install_signal_handlers,
     lang_option,
+    max_input_size_option,
     parse_date,
     reports_input_errors,
     rules_option,
 )
+from .errors import InputError
 from .model import Profile
 from .profiles import load_profile
 from .render import check_json, check_markdown, check_text, explain_text
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Main(click.Group):
+    """The command group: the one place where errors become ``error:`` lines and exit
+    codes (``cliutil.guarded``), for every command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        install_signal_handlers()
+        return guarded(lambda: super(Main, self).invoke(ctx))
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="eligibility")
 def main() -> None:
     """Eligibility of Nîmes Métropole's communes for the DN's shared IT services.
@@ -43,7 +56,7 @@ def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
 
 
 @main.command("check")
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile")
 @click.option("--brick", "bricks", multiple=True, metavar="ID",
               help="Brick to check (id or alias); repeat for several. Default: the profile's "
                    "requests, or every brick.")
@@ -53,23 +66,27 @@ def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
 @lang_option
 @rules_option
 @engine_option
+@max_input_size_option
 @reports_input_errors
 def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt: str, lang: str,
                   rules: str | None, engine: str) -> None:
     """Verdict for each requested brick, with reasons and remediation.
+
+    PROFILE is a YAML or JSON file, or - for standard input.
 
     Exit 1 when a brick asked for is not eligible (when none is asked for: when a
     brick that exists for the commune is ineligible or undetermined).
     """
     catalog = catalog_from(rules)
     day = parse_date(as_of)
-    requested = _bricks(catalog, bricks)
+    chosen = _bricks(catalog, bricks)
     commune = load_profile(profile, catalog)
-    evaluation = check(catalog, commune, day, requested, engine=engine)  # type: ignore[arg-type]
+    # --brick chooses what is shown; what the commune asks for stays its `requests`.
+    evaluation = check(catalog, commune, day, engine=engine, show=chosen)  # type: ignore[arg-type]
     render = {"text": check_text, "json": check_json, "markdown": check_markdown}[fmt]
     click.echo(render(evaluation, lang))
     shown = evaluation.shown()
-    if evaluation.everything_requested:
+    if evaluation.everything_requested and chosen is None:
         failed = any(v.status in ("ineligible", "undetermined") for v in shown)
     else:
         failed = any(v.status != "eligible" for v in shown)
@@ -77,7 +94,7 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
 
 
 @main.command("explain")
-@click.argument("profile", type=click.Path(dir_okay=False))
+@click.argument("profile")
 @click.argument("brick")
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -85,6 +102,7 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
 @lang_option
 @rules_option
 @engine_option
+@max_input_size_option
 @reports_input_errors
 def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang: str,
                     rules: str | None, engine: str) -> None:
@@ -94,10 +112,9 @@ def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang:
     day = parse_date(as_of)
     brick_id = catalog.brick_id(brick, source="BRICK")
     commune = load_profile(profile, catalog)
-    requested = list(commune.requests) or None
-    if requested is not None and brick_id not in requested:
-        requested.append(brick_id)
-    evaluation = check(catalog, commune, day, requested, engine=engine)  # type: ignore[arg-type]
+    # The same verdict as `check` gives: the commune's requests stay what it asks for.
+    evaluation = check(catalog, commune, day, engine=engine,  # type: ignore[arg-type]
+                       show=[brick_id])
     if fmt == "json":
         from .render import check_json_data
 
@@ -132,6 +149,27 @@ def schema_profile(rules: str | None) -> None:
     schema["properties"]["requests"]["items"]["enum"] = ids
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default: only this machine).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@rules_option
+@reports_input_errors
+def serve_command(host: str, port: int, rules: str | None) -> None:
+    """The local web application and its HTTP API (POST /api/check, POST /api/audit,
+    GET /api/catalog). Ctrl-C stops it."""
+    from .web import serve  # Flask is imported only for this command
+
+    try:
+        serve(host, port, rules)
+    except OSError as error:
+        raise InputError(f"cannot listen on {host}:{port}: {error.strerror or error}",
+                         source="--port") from None
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 # Commands of the other capabilities register here.

@@ -18,15 +18,20 @@ from .audit_reports import FORMATS, render_chunks
 from .check import ENGINES
 from .cliutil import (
     as_of_option,
+    catalog_files,
     catalog_from,
+    guard_output,
+    input_files,
     lang_option,
+    max_input_size_option,
     output_option,
     parse_date,
+    report,
     reports_input_errors,
     rules_option,
     write_chunks,
 )
-from .errors import InputError
+from .errors import InputError, InputErrors, OutputError
 
 
 class ProgressBar:
@@ -74,12 +79,14 @@ class ProgressBar:
 @rules_option
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="durable-rules engine, or the reference evaluator (same verdicts).")
+@max_input_size_option
 @reports_input_errors
 def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None,
                   drop: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
                   jobs: int | None, lang: str, rules: str | None, engine: str) -> None:
     """Audit the bricks communes hold: files, folders (every .yaml, .yml, .json inside)
-    and CSV matrices (commune × brick), mixed.
+    and CSV matrices (commune × brick), mixed; - reads standard input (a profile, or a
+    CSV matrix).
 
     Findings: errors (a held brick whose conditions fail, that no longer exists, or that
     the commune's convention does not allow; each with since when and why), warnings
@@ -91,6 +98,7 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
     input is bad: bad inputs are reported on stderr and the others still audited.
     """
     catalog = catalog_from(rules)
+    guard_output(output, [*catalog_files(rules), *input_files(paths)])
     day = parse_date(as_of)
     earlier = parse_date(compare, "--compare") if compare is not None else None
     dropped: list[str] = []
@@ -110,8 +118,11 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
     finally:
         if bar is not None:
             bar.close()
-    for rejected in run.rejected:
-        for line in rejected.lines:
-            click.echo(f"error: {line}", err=True)
-    write_chunks(render_chunks(run, fmt, lang), output)
+    if run.rejected:  # one line per problem, control characters escaped
+        report(InputErrors([InputError(line) for r in run.rejected for line in r.lines]))
+    if not run.communes and run.rejected and output not in (None, "-"):
+        # Nothing could be audited: an existing report is left as it was, not emptied.
+        report(OutputError("not written: no commune could be audited", source=output))
+    else:
+        write_chunks(render_chunks(run, fmt, lang), output)
     sys.exit(exit_code(run, fail_on))

@@ -15,10 +15,15 @@ from fractions import Fraction
 
 import click
 
+from .bounded import markdown_text, spreadsheet_cell
 from .catalog import Catalog
 from .cliutil import (
+    catalog_files,
     catalog_from,
+    guard_output,
+    input_files,
     lang_option,
+    max_input_size_option,
     output_option,
     reports_input_errors,
     rules_option,
@@ -26,6 +31,7 @@ from .cliutil import (
 )
 from .costs import (
     KEY_CITATION,
+    POOL_CITATION,
     UPGRADE_CITATION,
     CostReport,
     compute_costs,
@@ -40,6 +46,7 @@ from .costs import (
     percent,
     plain,
 )
+from .errors import InputError
 
 WIDTH = 80
 FORMATS = ("text", "json", "csv", "markdown")
@@ -100,6 +107,7 @@ def costs_text(report: CostReport, catalog: Catalog, lang: str = "fr") -> str:
               f"DN cost sharing — {report.year} budget"), ""]
     out += _wrap(_key_sentence(report, lang), "")
     out += _wrap(f"[{_l(lang, 'note', 'note')}] {KEY_CITATION}", "")
+    out += _wrap(f"[{_l(lang, 'hypothèse', 'assumption')}] {POOL_CITATION}", "")
 
     out += ["", _l(lang, "Briques", "Bricks")]
     for brick in report.bricks:
@@ -150,13 +158,14 @@ def costs_text(report: CostReport, catalog: Catalog, lang: str = "fr") -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    return markdown_text(text)  # table pipes and HTML escaped
 
 
 def costs_markdown(report: CostReport, catalog: Catalog, lang: str = "fr") -> str:
     out = [f"# {_l(lang, 'Répartition des coûts de la DN', 'DN cost sharing')} — "
            f"{_l(lang, 'budget', 'budget')} {report.year}", "",
            _key_sentence(report, lang), "", f"> *{KEY_CITATION}*", "",
+           f"> *{_l(lang, 'Hypothèse :', 'Assumption:')} {POOL_CITATION}*", "",
            f"## {_l(lang, 'Briques', 'Bricks')}", "",
            "| " + " | ".join(_l(lang, "Brique|Coût|ETP|Communes", "Brick|Cost|FTE|Communes")
                               .split("|")) + " |",
@@ -192,7 +201,7 @@ def costs_markdown(report: CostReport, catalog: Catalog, lang: str = "fr") -> st
     upgrades = [u for c in report.communes for u in c.upgrades]
     if upgrades:
         out += ["", _l(lang, "Licences", "Licences") + _l(lang, " : ", ": ")
-                + f"*{UPGRADE_CITATION}*"]
+                + f"*{_l(lang, 'hypothèse', 'assumption')} · {UPGRADE_CITATION}*"]
     if report.unallocated:
         amount = money(report.unallocated, lang)
         out += ["", _l(lang, f"Non réparti (brique sans commune) : {amount}",
@@ -218,12 +227,13 @@ def costs_csv(report: CostReport, catalog: Catalog, lang: str = "fr") -> str:
                          len(brick.subscribers)])
     for commune in report.communes:
         for brick_id, charge in commune.charges.items():
-            writer.writerow(["charge", commune.insee, commune.name, brick_id,
+            writer.writerow(["charge", commune.insee, spreadsheet_cell(commune.name), brick_id,
                              percent(commune.keys[brick_id]), euros(charge), "", ""])
         for upgrade in commune.upgrades:
-            writer.writerow(["licence_upgrade", commune.insee, commune.name, upgrade.brick, "",
+            writer.writerow(["licence_upgrade", commune.insee, spreadsheet_cell(commune.name),
+                             upgrade.brick, "",
                              euros(upgrade.amount), "", ""])
-        writer.writerow(["commune_total", commune.insee, commune.name, "", "",
+        writer.writerow(["commune_total", commune.insee, spreadsheet_cell(commune.name), "", "",
                          euros(commune.total), "", ""])
     if report.unallocated:
         writer.writerow(["unallocated", "", "", "", "", euros(report.unallocated), "", ""])
@@ -248,21 +258,27 @@ RENDERERS = {
 @output_option
 @lang_option
 @rules_option
+@max_input_size_option
 @reports_input_errors
 def costs_command(paths: tuple[str, ...], budget_file: str, fmt: str, output: str | None,
                   lang: str, rules: str | None) -> None:
     """Each commune's share of each brick's cost by the single key.
 
-    PATH... are commune profiles, or folders searched recursively for .yaml, .yml and
-    .json files. A brick's cost (etp × cost_per_etp + si) is shared, to the cent, among
-    the communes holding it on 1 January of the budget year, pro rata of their compte
-    administratif of the year before (fonctionnement + investissement); licence upgrades
-    (art. 4.2.2) are charged to their commune alone.
+    PATH... are commune profiles (- for standard input), or folders searched
+    recursively for .yaml, .yml and .json files. A brick's cost (etp × cost_per_etp +
+    si) is shared, to the cent, among the communes holding it on 1 January of the
+    budget year, pro rata of their compte administratif of the year before
+    (fonctionnement + investissement); licence upgrades (art. 4.2.2) are charged to
+    their commune alone.
 
     Exit 2 on bad input, a subscriber without a compte administratif of the right year
     included.
     """
     catalog = catalog_from(rules)
+    if [budget_file, *paths].count("-") > 1:
+        raise InputError("standard input is given twice (- can be read once)",
+                         source="<stdin>", hint="give the budget or the profiles as a file")
+    guard_output(output, [budget_file, *catalog_files(rules), *input_files(paths)])
     budget = load_budget(budget_file, catalog)
     profiles = load_profiles(paths, catalog)
     report = compute_costs(budget, profiles, catalog, budget_source=budget_file)

@@ -27,6 +27,7 @@ from .cliutil import (
 from .graph import FORMATS as GRAPH_FORMATS
 from .graph import render as render_graph
 from .graph import withdrawn
+from .layout import wrap, wrap_lines
 from .lint import LintReport, describe, expression, lint_report
 
 # What `show` writes around the catalog's own texts, in French and English.
@@ -44,6 +45,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "replaces": ("remplace « {brick} » depuis {version}", "replaces '{brick}' since {version}"),
     "common": ("conditions communes à toutes les briques", "conditions common to every brick"),
     "conditions": ("conditions de la brique ({n})", "conditions of the brick ({n})"),
+    "n_conditions": ("conditions : {n}", "conditions: {n}"),
     "when": ("quand", "when"),
     "message": ("message", "message"),
     "help": ("aide", "help"),
@@ -93,15 +95,6 @@ def _list_data(catalog: Catalog, lang: str) -> list[dict[str, Any]]:
     } for b in catalog.bricks.values()]
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 @rules_group.command("list", short_help="The bricks, one per line.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -115,12 +108,21 @@ def list_command(fmt: str, lang: str, rules: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps({"bricks": data}, ensure_ascii=False, indent=2))
         return
-    rows = [[b["id"] + (" (†)" if b["withdrawn"] else ""), b["number"] or "–", b["name"],
-             ", ".join(b["versions"]), ", ".join(b["requires"]) or "–", str(b["conditions"])]
-            for b in data]
-    header = ["id", "n°", "nom" if lang == "fr" else "name", "versions",
-              "requiert" if lang == "fr" else "requires", "conditions"]
-    click.echo(_table(header, rows))
+    # One brick on two lines, to hold in 80 columns: id, number and name; then where it
+    # exists, what it requires, how many conditions it has.
+    width = max(len(b["id"]) for b in data) + 4
+    lines: list[str] = []
+    for b in data:
+        number = f"{'brique' if lang == 'fr' else 'brick'} {b['number']} · " if b["number"] else ""
+        lines += wrap(f"{(b['id'] + (' (†)' if b['withdrawn'] else '')).ljust(width)}"
+                      f"{number}{b['name']}", "", " " * (width + 2))
+        versions = ", ".join(_version_label(catalog, v, lang) for v in b["versions"])
+        requires = ", ".join(b["requires"]) or _w(lang, "none")
+        lines += wrap(f"{_colon(lang, _w(lang, 'exists_under'))} {versions} · "
+                      f"{_colon(lang, _w(lang, 'requires'))} {requires} · "
+                      f"{_w(lang, 'n_conditions', n=b['conditions'])}",
+                      "    ", "      ")
+    click.echo("\n".join(lines))
     gone = "(†) retirée de la dernière version" if lang == "fr" else \
         "(†) withdrawn from the latest version"
     click.echo(f"\n{len(data)} {'briques' if lang == 'fr' else 'bricks'} · {gone}")
@@ -128,12 +130,18 @@ def list_command(fmt: str, lang: str, rules: str | None) -> None:
 
 # --- show ------------------------------------------------------------------------------
 
-def _cited(source: str, citation: str) -> dict[str, Any]:
-    return {"source": source, "citation": citation, "assumption": source == "assumption"}
+def _cited(source: str, citation: str, quote: str | None = None) -> dict[str, Any]:
+    out = {"source": source, "citation": citation, "assumption": source == "assumption"}
+    return {**out, "quote": quote} if quote else out
 
 
 def _rule_data(rule: Rule, lang: str) -> dict[str, Any]:
-    return {"id": rule.id, "label": rule.short(lang), **_cited(rule.source, rule.citation),
+    basis = [{"from": p.from_.isoformat() if p.from_ else None,
+              "until": p.until.isoformat() if p.until else None,
+              **_cited(p.source, p.citation, p.quote)} for p in rule.basis]
+    return {"id": rule.id, "label": rule.short(lang),
+            **_cited(rule.source, rule.citation, rule.quote),
+            **({"basis": basis} if basis else {}),
             "when": expression(rule.condition), "test": describe(rule.condition),
             "message": rule.message(lang), "help": rule.help(lang),
             "upper_bound": rule.upper_bound}
@@ -165,20 +173,22 @@ def _show_data(catalog: Catalog, brick: Brick, lang: str) -> dict[str, Any]:
         "title": brick.title(lang), "aliases": list(brick.aliases), "file": brick.file,
         "versions": [{"id": v, "label": catalog.versions[v].label(lang),
                       "adopted": catalog.versions[v].adopted.isoformat()} for v in versions],
-        "availability": _cited(brick.availability.source, brick.availability.citation),
+        "availability": _cited(brick.availability.source, brick.availability.citation,
+                               brick.availability.quote),
         "withdrawn": withdrawn(catalog, brick),
         "withdrawn_from": None if latest in brick.versions else
         _version_label(catalog, latest, lang),
         "replaced_by": None if brick.replaced_by is None else {
             "brick": brick.replaced_by.brick, "version": brick.replaced_by.version,
             "version_label": _version_label(catalog, brick.replaced_by.version, lang),
-            **_cited(brick.replaced_by.source, brick.replaced_by.citation)},
+            **_cited(brick.replaced_by.source, brick.replaced_by.citation,
+                     brick.replaced_by.quote)},
         "replaces": [{"brick": b.id, "version": b.replaced_by.version,  # type: ignore[union-attr]
                       "version_label": _version_label(
                           catalog, b.replaced_by.version, lang)}  # type: ignore[union-attr]
                      for b in replaces],
-        "requires": [{"brick": r.brick, "rule": r.rule_id, **_cited(r.source, r.citation)}
-                     for r in brick.requires],
+        "requires": [{"brick": r.brick, "rule": r.rule_id,
+                      **_cited(r.source, r.citation, r.quote)} for r in brick.requires],
         "required_by": catalog.required_by(brick.id),
         "common": [_rule_data(r, lang) for r in catalog.common],
         "conditions": [_rule_data(r, lang) for r in brick.conditions],
@@ -197,6 +207,24 @@ def _tag(lang: str, item: dict[str, Any]) -> str:
     return f"= {_w(lang, item['source'])} · {item['citation']}"
 
 
+def _cited_lines(lang: str, item: dict[str, Any], indent: str) -> list[str]:
+    """The source tag, the note's words it rests on, and a temporary law's periods."""
+    lines = [f"{indent}{_tag(lang, item)}"]
+    if item.get("quote"):
+        said = "la note : " if lang == "fr" else "the note: "
+        lines.append(f"{indent}  {said}“{item['quote']}”")  # the note's own « » inside
+    for period in item.get("basis", []):
+        start, end = period["from"], period["until"]
+        if lang == "fr":
+            span = (f"du {start} au {end}" if start and end else
+                    f"jusqu'au {end}" if end else f"à partir du {start}")
+        else:
+            span = (f"from {start} to {end}" if start and end else
+                    f"until {end}" if end else f"from {start}")
+        lines.append(f"{indent}  {span} {_tag(lang, period)}")
+    return lines
+
+
 def _rule_lines(rule: dict[str, Any], lang: str, indent: str) -> list[str]:
     head = f"{indent}{rule['id']} — {rule['label']}" if rule["label"] != rule["id"] else \
         f"{indent}{rule['id']}"
@@ -205,7 +233,7 @@ def _rule_lines(rule: dict[str, Any], lang: str, indent: str) -> list[str]:
              f"{indent}  {_colon(lang, _w(lang, 'help'))} {rule['help']}"]
     if rule["upper_bound"]:
         lines.append(f"{indent}  {_w(lang, 'upper_bound')}")
-    lines.append(f"{indent}  {_tag(lang, rule)}")
+    lines += _cited_lines(lang, rule, f"{indent}  ")
     return lines
 
 
@@ -217,12 +245,11 @@ def _show_text(catalog: Catalog, data: dict[str, Any], lang: str) -> str:
     shown = ", ".join(f"{v['label']} ({_w(lang, 'adopted', date=v['adopted'])})"
                       for v in data["versions"])
     lines += [f"  {_colon(lang, _w(lang, 'exists_under'))} {shown}",
-              f"    {_tag(lang, data['availability'])}"]
+              *_cited_lines(lang, data["availability"], "    ")]
     if data["replaced_by"]:
         rep = data["replaced_by"]
         replaced = _w(lang, "replaced_by", brick=rep["brick"], version=rep["version_label"])
-        lines += [f"  {replaced}",
-                  f"    {_tag(lang, rep)}"]
+        lines += [f"  {replaced}", *_cited_lines(lang, rep, "    ")]
     elif data["withdrawn_from"]:
         lines.append(f"  {_w(lang, 'withdrawn', version=data['withdrawn_from'])}")
     for item in data["replaces"]:
@@ -232,7 +259,7 @@ def _show_text(catalog: Catalog, data: dict[str, Any], lang: str) -> str:
                  + ("" if data["requires"] else f" {_w(lang, 'none')}"))
     for req in data["requires"]:
         lines += [f"    {req['brick']} — {catalog.bricks[req['brick']].title(lang)}",
-                  f"      {_tag(lang, req)}"]
+                  *_cited_lines(lang, req, "      ")]
     lines.append(f"  {_colon(lang, _w(lang, 'required_by'))} "
                  + (", ".join(data["required_by"]) or _w(lang, "none")))
     lines.append(f"  {_colon(lang, _w(lang, 'conditions', n=len(data['conditions'])))}")
@@ -246,7 +273,7 @@ def _show_text(catalog: Catalog, data: dict[str, Any], lang: str) -> str:
     summary = _w(lang, "assumptions", own=len(own), inherited=len(inherited))
     named = ", ".join([*own, *inherited])
     lines.append(summary + (f" ({named})" if named else ""))
-    return "\n".join(lines)
+    return "\n".join(wrap_lines(lines))
 
 
 @rules_group.command("show", short_help="One brick, its rules and sources.")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,7 +40,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -51,18 +51,37 @@ from pydantic import (
     model_validator,
 )
 
+from . import facts
+from .bounded import source_name
 from .catalog import Catalog
 from .errors import InputError, InputErrors, did_you_mean
 from .model import Profile
-from .profiles import load_profile, validation_problem
-from .yamlio import describe_yaml_error, load_yaml
+from .profiles import find_profiles, load_profile, read_document, validation_problem
 
 KEY_SOURCE = "note"
 KEY_CITATION = ("Convention cadre de la DN commune : clé unique, part de chaque commune dans le "
                 "compte administratif de l'année précédente (fonctionnement + investissement)")
-UPGRADE_SOURCE = "note"
-UPGRADE_CITATION = ("Convention cadre intégrant l'avenant n°6, art. 4.2.2 : une montée de niveau "
-                    "de licence est à la charge de la commune qui la demande")
+KEY_QUOTE = ("une clé unique répartit les charges selon le critère unique représenté par la part "
+             "du compte administratif de fonctionnement et d'investissement de l'exercice "
+             "budgétaire précédent")
+# What the note does not say: the pool each key applies to, and the rounding.
+POOL_SOURCE = "assumption"
+POOL_CITATION = ("chaque brique coûte ETP × coût d'un ETP + coûts SI (arrondi au "
+                 "centime, moitié supérieure), partagé entre les seules communes qui la "
+                 "détiennent au 1er janvier, au prorata de la clé, au centime par la méthode du "
+                 "plus fort reste (égalités départagées par code INSEE) : la note ne fixe ni "
+                 "l'assiette ni l'arrondi, à confirmer par la DN")
+POOL_QUOTE = ("Mise à jour de la répartition de la charge de travail des effectifs de la DN par "
+              "brique technique en ETP")
+# Art. 4.2.2 is known only through the note, which does not say who pays the upgrade.
+UPGRADE_SOURCE = "assumption"
+UPGRADE_CITATION = ("Convention cadre, art. 4.2.2 (modifié par l'avenant n°6) : cas spécifiques "
+                    "de répartition des charges après un passage à un niveau de licence "
+                    "supérieur ; que la commune qui le demande en paie seule le coût est une "
+                    "hypothèse, à confirmer par la DN")
+UPGRADE_QUOTE = ("la modification de l'article 4.2.2 relatif aux cas spécifiques dans la "
+                 "répartition des charges suite au passage à un niveau de licence supérieur "
+                 "pour la brique « Outils collaboratifs »")
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 CENT = Decimal("0.01")
@@ -77,9 +96,14 @@ def _number(value: object) -> object:
     return value
 
 
+# Bounds (issue 9): far above any commune's budget, low enough that etp × cost × 100 stays
+# exact in Decimal's 28 digits (1e400 or 1e308 × 1e308 would overflow the computation).
+MAX_EUROS = Decimal(10) ** 12
+MAX_ETP = Decimal(10) ** 6
 Money = Annotated[Decimal, BeforeValidator(_number),
-                  Field(ge=0, decimal_places=2, allow_inf_nan=False)]
-Etp = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
+                  Field(ge=0, le=MAX_EUROS, decimal_places=2, allow_inf_nan=False)]
+Etp = Annotated[Decimal, BeforeValidator(_number),
+                Field(ge=0, le=MAX_ETP, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -113,7 +137,7 @@ class BudgetLine(_Strict):
 class LicenceUpgrade(_Strict):
     """Art. 4.2.2: a higher licence level, paid by the commune that asks for it alone."""
 
-    insee: str = Field(pattern=r"^(\d{5}|2[AB]\d{3})$")
+    insee: str = Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")
     brick: str
     amount: Money
     reason: str | None = Field(default=None, description="what was upgraded, shown in the output")
@@ -154,31 +178,8 @@ class Budget(_Strict):
 
 
 def _read_budget_document(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path), field=None) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, expected a budget file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read: {error}", source=str(path)) from None
-    try:
-        if path.suffix.lower() == ".json":
-            def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-                keys = [k for k, _ in items]
-                twice = next((k for k in keys if keys.count(k) > 1), None)
-                if twice is not None:
-                    raise ValueError(f"key {twice!r} given twice")
-                return dict(items)
-            return json.loads(text, object_pairs_hook=pairs)
-        return load_yaml(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"malformed JSON at line {error.lineno}, column {error.colno}: "
-                         f"{error.msg}", source=str(path)) from None
-    except ValueError as error:  # a JSON key given twice
-        raise InputError(f"malformed JSON: {error}", source=str(path)) from None
-    except yaml.YAMLError as error:
-        raise InputError(describe_yaml_error(error), source=str(path)) from None
+    """The budget document, read as profiles are (bounded; ``-``: standard input)."""
+    return read_document(path, "budget")
 
 
 def parse_budget(data: Any, catalog: Catalog, source: str = "<budget>") -> Budget:
@@ -225,7 +226,7 @@ def parse_budget(data: Any, catalog: Catalog, source: str = "<budget>") -> Budge
 
 def load_budget(path: str | Path, catalog: Catalog) -> Budget:
     path = Path(path)
-    return parse_budget(_read_budget_document(path), catalog, str(path))
+    return parse_budget(_read_budget_document(path), catalog, source_name(path))
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
@@ -267,20 +268,21 @@ def profile_paths(paths: Iterable[str | Path]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*")
-                            if p.is_file() and p.suffix.lower() in PROFILE_SUFFIXES
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            # The walk of ``audit``: links followed (loops once), unreadable folders said.
+            inside, problems = find_profiles(path)
+            if problems:
+                raise InputErrors(problems)
             if not inside:
                 raise InputError("no profile (.yaml, .yml, .json) in this folder",
                                  source=str(path))
-            found.extend(inside)
-        elif path.exists():
+            found.extend(Path(p) for p in inside)
+        elif str(path) == "-" or os.path.lexists(path):
             found.append(path)
         else:
             raise InputError("no such file or folder", source=str(path))
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        unique.setdefault(path if str(path) == "-" else path.resolve(), path)
     return list(unique.values())
 
 
@@ -450,8 +452,9 @@ class CostReport:
 
 
 def held_on(profile: Profile, day: dt.date) -> frozenset[str]:
-    """Bricks with a subscription dated on or before ``day``, or undated."""
-    return frozenset(s.brick for s in profile.subscriptions if s.since is None or s.since <= day)
+    """Bricks with a subscription dated on or before ``day``, or undated: the one notion
+    of "held on a date" that check and audit use too (``facts.held_on``)."""
+    return facts.held_on(profile, day)
 
 
 def carrier(catalog: Catalog, brick: str, day: dt.date) -> tuple[str, list[str]]:
@@ -705,7 +708,11 @@ def costs_json_data(report: CostReport, catalog: Catalog, lang: str = "fr") -> d
         "key_year": report.key_year,
         "licence_upgrades_total": euros(report.upgrades_total),
         "unallocated": euros(report.unallocated),
-        "key": {"source": KEY_SOURCE, "citation": KEY_CITATION},
+        "key": {"source": KEY_SOURCE, "citation": KEY_CITATION, "quote": KEY_QUOTE},
+        "pool": {"source": POOL_SOURCE, "citation": POOL_CITATION, "quote": POOL_QUOTE,
+                 "assumption": True},
+        "licence_upgrade_rule": {"source": UPGRADE_SOURCE, "citation": UPGRADE_CITATION,
+                                 "quote": UPGRADE_QUOTE, "assumption": True},
         "notes": [
             {"kind": n.kind, "brick": n.brick, "carried_by": n.to, "cost": euros(n.cost),
              "version": n.version, "source": n.source, "citation": n.citation,

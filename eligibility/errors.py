@@ -1,12 +1,39 @@
-"""Errors for bad input: one line naming the file and the field, and what to do."""
+"""Errors: one hierarchy, each error carrying its exit code, shown in one place.
+
+Every failure a user can cause derives from ``EligibilityError``; the command-line
+group (``cli.Main``) catches it once, prints one ``error:`` line per problem on
+stderr and exits with the error's ``exit_code``, as click does with ``ClickException``.
+Library code raises, never prints nor exits.
+
+* ``InputError`` (exit 2): bad input, one line naming the file and the field;
+  ``InputErrors``: several at once; ``CatalogError``: a catalog that cannot be used.
+* ``OutputError`` (exit 2): the report cannot be written (full disk, a folder…).
+* ``Interrupted`` (exit 130): Ctrl-C. SIGTERM raises ``SystemExit(143)`` instead (a
+  ``BaseException``: no ``except Exception`` swallows it; ``finally`` blocks still remove
+  temporary files) and prints nothing.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
-class InputError(Exception):
+
+class EligibilityError(Exception):
+    """A failure the user caused or must know about; ``exit_code`` is the process's."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def lines(self) -> list[str]:
+        """What to print, one problem a line (each line gets the ``error: `` prefix)."""
+        return [str(self)]
+
+
+class InputError(EligibilityError):
     """Bad input (profile, catalog, option): the CLI prints it on one line and exits 2.
 
     ``source`` is the file (or option) at fault, ``field`` the dotted path inside it.
@@ -27,6 +54,9 @@ class InputError(Exception):
             text += f" — {self.hint}"
         return text
 
+    def lines(self) -> list[str]:
+        return [InputError.__str__(p) for p in getattr(self, "problems", None) or [self]]
+
 
 class InputErrors(InputError):
     """Several bad-input problems at once (one line each); the first is the headline."""
@@ -44,7 +74,20 @@ class CatalogError(InputError):
     """The rule catalog cannot be used (run `eligibility rules lint` for every finding)."""
 
 
+class OutputError(InputError):
+    """The report cannot be written where asked (``source`` is the file, or <stdout>)."""
+
+
+class Interrupted(EligibilityError):
+    """Ctrl-C: one line, exit 130, no traceback."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __str__(self) -> str:
+        return "interrupted"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """``"did you mean 'x'?"`` for the nearest valid name, or None when nothing is close."""
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(str(word)[:200], list(choices), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None

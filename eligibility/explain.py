@@ -14,13 +14,21 @@ from .catalog import Catalog, Rule
 from .check import check
 from .conditions import Condition, Leaf, Truth, children
 from .facts import FIELDS, SOURCE_FIELDS
-from .i18n import t
-from .remediation import REQUEST, SET, SIGN, Plan, Step, Unsatisfiable, plan, satisfying_value
+from .i18n import join, t, the, value_label
+from .remediation import (
+    FIND_OUT,
+    REQUEST,
+    SET,
+    SIGN,
+    Plan,
+    Step,
+    Unsatisfiable,
+    plan,
+    satisfying_value,
+)
 from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation, Reason, Verdict
 
 SYMBOLS = {"eligible": "✓", "ineligible": "✗", "undetermined": "?", "unavailable": "–"}
-_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈",
-        "not_in": "∉", "includes": "⊇", "excludes": "∩ ∅ ="}
 
 
 @dataclass
@@ -52,6 +60,7 @@ class BrickExplanation:
     help: list[str]
     plan: Plan | None
     assumptions: list[str]
+    assumption_names: list[str] = field(default_factory=list)  # the same, as said to a person
 
 
 def fact_label(path: str, lang: str) -> str:
@@ -61,27 +70,23 @@ def fact_label(path: str, lang: str) -> str:
     return spec.label_en if lang == "en" else spec.label_fr
 
 
-def show_value(value: Any, lang: str) -> str:
-    if value is None:
-        return t(lang, "unknown")
-    if isinstance(value, bool):
-        return t(lang, "yes" if value else "no")
-    if isinstance(value, (set, frozenset, list, tuple)):
-        return ", ".join(sorted(str(v) for v in value)) or t(lang, "nothing")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def show_value(value: Any, lang: str, fact: str = "", catalog: Catalog | None = None) -> str:
+    """A fact's value as said in a sentence: its label from the wording table."""
+    return value_label(fact, value, lang, catalog)
 
 
-def describe_test(leaf: Leaf, lang: str) -> str:
+def describe_test(leaf: Leaf, lang: str, catalog: Catalog | None = None) -> str:
+    """What a test expects, in words (« au moins FTTO », « ni X ni Y »)."""
     value = leaf.value
-    shown = "[" + ", ".join(map(str, value)) + "]" if isinstance(value, tuple) else \
-        show_value(value, lang)
-    if leaf.op == "excludes":
-        return ("aucun de " if lang == "fr" else "none of ") + shown
-    if leaf.op == "includes":
-        return ("tous de " if lang == "fr" else "all of ") + shown
-    return f"{_OPS[leaf.op]} {shown}"
+    if isinstance(value, tuple):
+        words = [show_value(v, lang, leaf.fact, catalog) for v in value]
+        if leaf.op in ("not_in", "excludes"):
+            shown = (" ni " if lang != "en" else " nor ").join(words)
+        else:
+            shown = join(words, lang, "and" if leaf.op == "includes" else "or")
+    else:
+        shown = show_value(value, lang, leaf.fact, catalog)
+    return t(lang, f"op_{leaf.op}", v=shown)
 
 
 def read_facts(condition: Condition, facts: Mapping[str, Any]) -> list[str]:
@@ -97,9 +102,11 @@ def read_facts(condition: Condition, facts: Mapping[str, Any]) -> list[str]:
 
 
 def _observed(condition: Condition, ev: Evaluation, commune: str, lang: str) -> str:
-    shown = [f"{fact_label(f, lang)} {show_value(ev.facts.get(f), lang)}"
+    shown = [t(lang, "fact_is", label=fact_label(f, lang),
+               value=show_value(ev.facts.get(f), lang, f, ev.catalog))
              for f in read_facts(condition, ev.facts)]
-    return t(lang, "has", commune=commune, facts=", ".join(shown))
+    return t(lang, "has", commune=commune, facts=" ; ".join(shown) if lang != "en"
+             else "; ".join(shown))
 
 
 def _cited(because: Because, source: str, citation: str) -> Because:
@@ -108,11 +115,29 @@ def _cited(because: Because, source: str, citation: str) -> Because:
 
 
 def _version_label(catalog: Catalog, version: str | None, lang: str) -> str:
+    """A version with its article, as it follows « sous » or « signer »."""
     if version is None:
         return t(lang, "unknown")
     if version == "none":
         return t(lang, "no_convention")
-    return catalog.versions[version].label(lang) if version in catalog.versions else version
+    return the(catalog.versions[version].label(lang), lang) if version in catalog.versions \
+        else version
+
+
+def brick_typed(catalog: Catalog, brick_id: str, lang: str) -> str:
+    """« brique 3 « Vidéoprotection » (videoprotection) »: the name, then the id one types."""
+    return t(lang, "brick_typed", label=catalog.bricks[brick_id].label(lang), id=brick_id)
+
+
+def rule_name(catalog: Catalog, rule_id: str, lang: str) -> str:
+    """A rule's short name, for lists (the rest holds, rests on assumptions)."""
+    for brick in catalog.bricks.values():
+        if rule_id == brick.availability_rule.node_id:
+            return t(lang, "availability_name")
+        for requirement in brick.requires:
+            if requirement.rule_id == rule_id:
+                return t(lang, "required_name", label=catalog.bricks[requirement.brick].label(lang))
+    return _rule_of(catalog, rule_id).short(lang)
 
 
 def _rule_of(catalog: Catalog, rule_id: str) -> Rule:
@@ -124,7 +149,7 @@ def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Bec
     catalog, commune = ev.catalog, ev.profile.commune.name
     if reason.kind == AVAILABILITY:
         brick = catalog.bricks[reason.rule.rsplit(".", 1)[0]]
-        versions = ", ".join(_version_label(catalog, v, lang) for v in brick.versions)
+        versions = join((_version_label(catalog, v, lang) for v in brick.versions), lang)
         item = Because(reason.rule, reason.held, t(lang, "available_under", versions=versions))
         applicable = ev.facts.get("convention.applicable")
         if reason.held is False:
@@ -143,31 +168,40 @@ def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Bec
                        t(lang, "requires_brick", label=required.label(lang)))
         requirement = next(r for b in catalog.bricks.values() for r in b.requires
                            if r.rule_id == reason.rule)
-        if reason.brick in ev.profile.held:
+        if reason.brick in ev.held:  # held on the date (facts.held_on)
             item.details.append(t(lang, "required_held", commune=commune))
         elif reason.brick not in ev.requested:
             item.details.append(t(lang, "not_held_not_asked", commune=commune))
         other = ev.verdicts[reason.brick]
-        if reason.brick not in ev.profile.held and other.status != "eligible" and depth < 4:
-            item.nested_intro = t(lang, "required_fails", status=t(lang, other.status))
+        # Held or asked for, the required brick must be valid itself: say why it is not.
+        if reason.held is not True and other.status != "eligible" and depth < 4:
+            causes = (False,) if reason.held is False else (False, None)  # unknown: no cause
             item.nested = [because_of(r, ev, lang, depth + 1) for r in other.reasons
-                           if r.held is not True]
+                           if r.held in causes]
+            if item.nested:
+                item.nested_intro = t(lang, "required_fails", status=t(lang, other.status))
         return _cited(item, requirement.source, requirement.citation)
     rule = _rule_of(catalog, reason.rule)
     item = Because(reason.rule, reason.held, rule.message(lang))
     if reason.kind in (COMMON, CONDITION):
         item.details.append(_observed(rule.condition, ev, commune, lang))
-    return _cited(item, rule.source, rule.citation)
+    return _cited(item, reason.source, reason.citation)  # as of the date (a temporary law)
 
 
 def step_text(step: Step, ev: Evaluation, lang: str) -> str:
     if step.kind == REQUEST:
-        return t(lang, "ask_too", brick=step.brick)
+        assert step.brick is not None
+        return t(lang, "ask_too", brick=brick_typed(ev.catalog, step.brick, lang))
     if step.kind == SIGN:
         return t(lang, "sign", version=_version_label(ev.catalog, step.value, lang))
+    if step.kind == FIND_OUT:  # a question: the verdict still depends on this field
+        assert step.field is not None
+        return t(lang, "find_out_step", label=fact_label(_fact_of(step.field), lang),
+                 field=step.field)
     assert step.kind == SET and step.field is not None
     change = t(lang, "set", label=fact_label(step.field, lang),
-               current=show_value(step.current, lang), value=show_value(step.value, lang))
+               current=show_value(step.current, lang, step.field, ev.catalog),
+               value=show_value(step.value, lang, step.field, ev.catalog))
     rule = next((r for r in ev.catalog.rules() if r.id == step.rule), None)
     return f"{rule.help(lang)} ({change})" if rule is not None else change
 
@@ -183,13 +217,16 @@ def help_lines(ev: Evaluation, verdict: Verdict, lang: str) -> tuple[list[str], 
     if verdict.status in ("eligible", "undetermined"):
         return [], None
     remedy = plan(ev, verdict.brick, recheck_for(ev))
-    lines = [f"{step_text(s, ev, lang)} [{s.rule}]" for s in remedy.steps]
+    lines = [step_text(s, ev, lang) for s in remedy.steps]
     if not remedy.feasible:
         if remedy.replaced_by:
             brick = ev.catalog.bricks[verdict.brick]
             assert brick.replaced_by is not None
-            lines = [t(lang, "replaced_by", brick=remedy.replaced_by,
+            lines = [t(lang, "replaced_by", brick=brick_typed(ev.catalog, remedy.replaced_by, lang),
                        version=_version_label(ev.catalog, brick.replaced_by.version, lang))]
+        elif remedy.out_of_reach:
+            facts = join((fact_label(f, lang) for f in remedy.out_of_reach), lang)
+            lines = [t(lang, "out_of_reach", facts=facts)]
         else:
             lines = [t(lang, "impossible", why=remedy.why_not)]
     return lines, remedy
@@ -200,9 +237,7 @@ def short_name(reason: Reason, ev: Evaluation, lang: str) -> str:
     if reason.kind == AVAILABILITY:
         version = ev.facts.get("convention.applicable")
         return t(lang, "exists_under", version=_version_label(ev.catalog, version, lang))
-    if reason.kind == REQUIREMENT:
-        return str(reason.brick)
-    return _rule_of(ev.catalog, reason.rule).short(lang)
+    return rule_name(ev.catalog, reason.rule, lang)
 
 
 def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplanation:
@@ -212,11 +247,13 @@ def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplana
         because = [b for b in because if b.rule == brick.availability_rule.node_id]
     rest = [short_name(r, ev, lang) for r in verdict.reasons if r.held is True]
     helps, remedy = help_lines(ev, verdict, lang)
-    missing = [f"{m} ({fact_label(_fact_of(m), lang)})" for m in verdict.missing]
+    missing = [t(lang, "missing_fact", label=fact_label(_fact_of(m), lang), field=m)
+               for m in verdict.missing]
     assumptions = [r.rule for r in verdict.reasons if r.is_assumption]
     return BrickExplanation(verdict.brick, verdict.status,
-                            f"{verdict.brick} — {brick.title(lang)}", because, missing, rest,
-                            helps, remedy, assumptions)
+                            brick_typed(ev.catalog, verdict.brick, lang), because, missing,
+                            rest, helps, remedy, assumptions,
+                            [rule_name(ev.catalog, a, lang) for a in assumptions])
 
 
 def _fact_of(profile_field: str) -> str:
@@ -233,20 +270,20 @@ def leaf_lines(condition: Condition, ev: Evaluation, lang: str, indent: int = 0)
     pad = "  " * indent
     if isinstance(condition, Leaf):
         value = ev.facts.get(condition.fact)
-        line = f"{pad}{mark} " + t(lang, "reads", fact=condition.fact,
-                                    value=show_value(value, lang),
-                                    test=describe_test(condition, lang))
+        line = f"{pad}{mark} " + t(lang, "reads", label=fact_label(condition.fact, lang),
+                                    value=show_value(value, lang, condition.fact, ev.catalog),
+                                    test=describe_test(condition, lang, ev.catalog))
         lines = [line]
         if truth is False:
             try:
                 target = satisfying_value(condition, True, value, ev.catalog)
-                lines.append(f"{pad}    " + t(lang, "would_hold", change=(
-                    f"{condition.fact} = {show_value(target, lang)}")))
+                lines.append(f"{pad}    " + t(lang, "would_hold", value=show_value(
+                    target, lang, condition.fact, ev.catalog)))
             except Unsatisfiable:  # no value of the fact makes it hold
                 pass
         return lines
     name = type(condition).__name__.rstrip("_").lower()
-    lines = [f"{pad}{mark} {name}"]
+    lines = [f"{pad}{mark} {t(lang, 'node_' + name)}"]
     for child in children(condition):
         lines += leaf_lines(child, ev, lang, indent + 1)
     return lines

@@ -1,28 +1,34 @@
-"""Interface sentences in French (the default) and English.
+"""Interface sentences in French (the default) and English: the wording layer.
 
 Rule messages live in the catalog, in both languages; this holds the sentences the
-program itself writes around them.
+program itself writes around them, and the words for the values of facts (one table,
+``VALUE_LABELS``), so that no sentence shows a raw code. docs/style-fr.md says how a
+sentence is built; ``french()`` applies its elision and contraction rules to whatever
+is assembled, since a label slotted after « que » or « de » cannot elide by itself.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 LANGS = ("fr", "en")
 
 _TEXTS: dict[str, tuple[str, str]] = {
-    # statuses
+    # statuses: a brick is feminine (« la brique est indéterminée »)
     "eligible": ("éligible", "eligible"),
     "ineligible": ("non éligible", "ineligible"),
-    "undetermined": ("indéterminé", "undetermined"),
+    "undetermined": ("indéterminée", "undetermined"),
     "unavailable": ("indisponible", "unavailable"),
     # sources
     "note": ("note", "note"),
     "law": ("loi", "law"),
     "assumption": ("hypothèse", "assumption"),
+    "rule_id": ("règle {rule}", "rule {rule}"),
     # header and summary
     "as_of": ("au {date}", "as of {date}"),
-    "convention": ("convention {version}", "convention {version}"),
+    "convention": ("sous {version}", "under {version}"),
     "no_convention": ("sans convention", "no convention"),
     "unknown_convention": ("convention inconnue", "convention unknown"),
     "requested_n": ("{n} brique demandée", "{n} brick requested"),
@@ -33,51 +39,125 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "count_eligible_plural": ("{n} éligibles", "{n} eligible"),
     "count_ineligible": ("{n} non éligible", "{n} ineligible"),
     "count_ineligible_plural": ("{n} non éligibles", "{n} ineligible"),
-    "count_undetermined": ("{n} indéterminé", "{n} undetermined"),
-    "count_undetermined_plural": ("{n} indéterminés", "{n} undetermined"),
+    "count_undetermined": ("{n} indéterminée", "{n} undetermined"),
+    "count_undetermined_plural": ("{n} indéterminées", "{n} undetermined"),
     "count_unavailable": ("{n} indisponible", "{n} unavailable"),
     "count_unavailable_plural": ("{n} indisponibles", "{n} unavailable"),
     "assumptions_flagged": ("hypothèses signalées : {n}", "assumptions flagged: {n}"),
+    "title": ("{brick} : {status}", "{brick}: {status}"),
     # reasons
-    "because": ("parce que", "because"),
-    "and": ("et", "and"),
-    "has": ("{commune} a : {facts}", "{commune} has: {facts}"),
+    "because": ("parce que {text}", "because {text}"),
+    "and": ("et {text}", "and {text}"),
+    "has": ("pour {commune}, {facts}", "for {commune}, {facts}"),
+    "fact_is": ("{label} : {value}", "{label}: {value}"),
     "requires_brick": ("la {label} est requise", "{label} is required"),
+    "required_name": ("{label} requise", "{label} required"),
     "not_held_not_asked": ("{commune} ne la détient pas et ne la demande pas",
                            "{commune} neither holds nor requests it"),
     "required_fails": ("elle est elle-même {status} :", "it is itself {status}:"),
     "required_held": ("{commune} la détient", "{commune} holds it"),
-    "available_under": ("la brique existe sous : {versions}", "the brick exists under: {versions}"),
-    "not_under": ("elle n'existe pas sous {version} (version applicable à {commune})",
-                  "it does not exist under {version} (the version applicable to {commune})"),
+    "available_under": ("la brique existe sous {versions}", "the brick exists under {versions}"),
+    "not_under": ("elle n'existe pas sous {version}, la version applicable à {commune}",
+                  "it does not exist under {version}, the version applicable to {commune}"),
     "newer_in_force": ("une convention plus récente est en vigueur : {version}",
                        "a newer convention is in force: {version}"),
     "missing": ("il manque : {facts}", "missing: {facts}"),
+    "missing_fact": ("{label} ({field})", "{label} ({field})"),
     "exists_under": ("brique ouverte sous {version}", "brick open under {version}"),
+    "availability_name": ("versions où la brique existe", "versions the brick exists under"),
     "rest_holds": ("le reste est satisfait : {rules}", "the rest holds: {rules}"),
     "all_hold": ("toutes les conditions sont remplies ({n})", "all conditions hold ({n})"),
     "rests_on": ("repose sur des hypothèses : {rules}", "rests on assumptions: {rules}"),
+    "to_confirm": ("Hypothèses à confirmer par la DN", "Assumptions to be confirmed by the DN"),
+    "assumption_tag": ("hypothèse, à confirmer par la DN", "assumption, to be confirmed by the DN"),
     # help
-    "help": ("aide", "help"),
-    "then": ("puis", "then"),
-    "ask_too": ("demander aussi « {brick} »", "also ask for '{brick}'"),
-    "sign": ("signer la convention {version}", "sign the {version} convention"),
+    "help": ("pour y remédier", "help"),
+    "ask_too": ("demander aussi la {brick}", "also ask for {brick}"),
+    "brick_typed": ("{label} ({id})", "{label} ({id})"),
+    "sign": ("signer {version}", "sign {version}"),
     "set": ("{label} : {current} → {value}", "{label}: {current} → {value}"),
     "impossible": ("aucun changement du profil ne rend cette brique éligible ({why})",
                    "no change to the profile makes this brick eligible ({why})"),
-    "replaced_by": ("la brique « {brick} » la remplace depuis {version} : demander « {brick} »",
-                    "brick '{brick}' replaces it since {version}: ask for '{brick}'"),
+    "replaced_by": ("la {brick} la remplace depuis {version} : la demander à sa place",
+                    "{brick} replaces it since {version}: ask for it instead"),
     "find_out": ("à renseigner : {facts}", "to find out: {facts}"),
+    "find_out_step": ("se renseigner : {label} ({field}), dont dépend encore le verdict",
+                      "find out: {label} ({field}), on which the verdict still depends"),
+    "out_of_reach": ("hors de portée de la commune : cela dépend de {facts}, "
+                     "que la commune ne peut pas changer seule",
+                     "out of the commune's reach: it depends on {facts}, which the commune "
+                     "cannot change by itself"),
     # values
     "yes": ("oui", "yes"),
     "no": ("non", "no"),
     "unknown": ("inconnu", "unknown"),
     "nothing": ("aucun", "none"),
-    # explain
-    "reads": ("lit {fact} = {value} ; attendu : {test}",
-              "reads {fact} = {value}; expected: {test}"),
-    "would_hold": ("tiendrait si : {change}", "would hold if: {change}"),
+    "or": ("ou", "or"),
+    "semicolon": (" ; ", "; "),
+    # explain: a test on a fact, in words
+    "reads": ("{label} : {value} ; attendu : {test}", "{label}: {value}; expected: {test}"),
+    "would_hold": ("serait remplie avec : {value}", "would hold with: {value}"),
+    "op_eq": ("{v}", "{v}"),
+    "op_ne": ("autre que {v}", "other than {v}"),
+    "op_lt": ("moins de {v}", "less than {v}"),
+    "op_le": ("au plus {v}", "at most {v}"),
+    "op_gt": ("plus de {v}", "more than {v}"),
+    "op_ge": ("au moins {v}", "at least {v}"),
+    "op_in": ("{v}", "{v}"),
+    "op_not_in": ("ni {v}", "neither {v}"),
+    "op_includes": ("{v}", "{v}"),
+    "op_excludes": ("ni {v}", "neither {v}"),
+    "node_all": ("toutes ces conditions :", "all of:"),
+    "node_any": ("l'une de ces conditions :", "any of:"),
+    "node_not": ("pas cette condition :", "not:"),
 }
+
+# How a value of a fact is said, per fact: what a sentence shows instead of the code the
+# profile holds. Levels and convention versions not listed here fall back to the
+# catalog's own labels (a catalog may define others).
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "commune.epci": {"nimes-metropole": ("Nîmes Métropole", "Nîmes Métropole")},
+    "network.fibre": {
+        "none": ("pas de fibre", "no fibre"),
+        "ftth": ("FTTH", "FTTH"),
+        "ftte": ("FTTE", "FTTE"),
+        "ftto": ("FTTO", "FTTO"),
+    },
+    "urbanisme.document": {
+        "plu": ("PLU (plan local d'urbanisme)", "local development plan (PLU)"),
+        "plui": ("PLUi (plan local d'urbanisme intercommunal)",
+                 "inter-municipal local development plan (PLUi)"),
+        "carte_communale": ("carte communale", "municipal land-use map"),
+        "rnu": ("RNU (règlement national d'urbanisme)", "national planning rules (RNU)"),
+    },
+    "tools.collaboration": {
+        "none": ("aucun outil", "no tool"),
+        "alfresco": ("Alfresco", "Alfresco"),
+        "office365": ("Office 365", "Office 365"),
+    },
+    "tools.sig": {
+        "none": ("aucun outil", "no tool"),
+        "geoagglo": ("GeoAgglo", "GeoAgglo"),
+        "mycarto": ("MyCarto", "MyCarto"),
+    },
+    "vsi.use_cases": {
+        "crowd": ("mouvements de foule", "crowd movements"),
+        "density": ("densité de personnes", "crowd density"),
+        "bulky_objects": ("objets encombrants", "bulky objects"),
+        "abandoned_objects": ("objets abandonnés", "abandoned objects"),
+        "traffic": ("régulation du trafic", "traffic regulation"),
+        "wrong_way": ("circulation à contresens", "wrong-way traffic"),
+        "intrusion": ("détection d'intrusion", "intrusion detection"),
+        "person_on_ground": ("personne au sol", "person on the ground"),
+        "fire": ("départ de feu", "outbreak of fire"),
+        "weapons": ("détection d'armes", "weapons detection"),
+        "biometric_identification": ("identification biométrique", "biometric identification"),
+        "facial_recognition": ("reconnaissance faciale", "facial recognition"),
+    },
+}
+
+# The word for "no convention" as a value of the convention facts.
+NO_CONVENTION = ("aucune convention", "no convention")
 
 
 def t(lang: str, key: str, **values: Any) -> str:
@@ -88,4 +168,73 @@ def t(lang: str, key: str, **values: Any) -> str:
     if values.get("n", 1) > 1 and f"{key}_plural" in _TEXTS:
         key = f"{key}_plural"
     fr, en = _TEXTS[key]
-    return (en if lang == "en" else fr).format(**values)
+    return en.format(**values) if lang == "en" else french(fr.format(**values))
+
+
+def pick(lang: str, fr: str, en: str) -> str:
+    """The French or the English of a pair written in place (French unless 'en')."""
+    return en if lang == "en" else french(fr)
+
+
+# Elision and contraction (docs/style-fr.md): « que un » → « qu'un », « de le » → « du ».
+_VOWEL = "aeiouyéèêëàâîïôûœhAEIOUYÉÈÊÀÂÎÔÛŒH"
+_ELIDE = re.compile(rf"\b(que|de|ne|le|la|jusque|lorsque|puisque) (?=[{_VOWEL}])")
+_CONTRACT = {"de le ": "du ", "de les ": "des ", "à le ": "au ", "à les ": "aux "}
+
+
+def french(text: str) -> str:
+    """``text`` with French elisions and contractions made where words were slotted in."""
+    for wrong, right in _CONTRACT.items():
+        text = re.sub(rf"\b{wrong}", right, text)
+
+    def elide(match: re.Match[str]) -> str:
+        return match.group(1)[:-1] + "'"
+
+    return _ELIDE.sub(elide, text)
+
+
+def join(items: Iterable[str], lang: str, last: str = "and") -> str:
+    """``a, b et c`` (``last`` is 'and' or 'or')."""
+    words = list(items)
+    if len(words) < 2:
+        return "".join(words)
+    conj = {"and": ("et", "and"), "or": ("ou", "or")}[last][lang == "en"]
+    return f"{', '.join(words[:-1])} {conj} {words[-1]}"
+
+
+def the(label: str, lang: str) -> str:
+    """A convention version with its article: « l'avenant n°6 », « la convention cadre … »."""
+    if lang == "en":
+        return f"the {label}" if label.lower().startswith(("framework", "convention")) else label
+    return f"l'{label}" if label[:1].lower() in "aeéèêiîoôuy" else f"la {label}"
+
+
+def value_label(field: str, value: Any, lang: str, catalog: Any = None) -> str:
+    """How one value of the fact ``field`` is said: its label, never its code."""
+    if value is None:
+        return t(lang, "unknown")
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    if isinstance(value, (set, frozenset, list, tuple)):
+        shown = [value_label(field, v, lang, catalog) for v in sorted(value, key=str)]
+        return ", ".join(shown) or t(lang, "nothing")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", " " if lang != "en" else ",")
+    words = VALUE_LABELS.get(field, {}).get(str(value))
+    if words is not None:
+        return words[lang == "en"]
+    if field.startswith("convention."):
+        if value == "none":
+            return NO_CONVENTION[lang == "en"]
+        if catalog is not None and value in catalog.versions:
+            return str(catalog.versions[value].label(lang))
+    if catalog is not None and value in catalog.level_labels.get(field, {}):
+        return str(catalog.level_labels[field][value](lang))
+    return str(value)
+
+
+def status_word(status: str, lang: str) -> str:
+    return t(lang, status)
+

@@ -19,7 +19,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .catalog import Brick, Catalog, Problem, Rule, read_catalog, shipped_rules_dir
+from .catalog import (
+    Brick,
+    Catalog,
+    PeriodData,
+    Problem,
+    Rule,
+    normalise_space,
+    note_path,
+    read_catalog,
+    shipped_rules_dir,
+)
 from .conditions import All, Any_, Condition, Leaf, Not, children
 from .satisfiability import always, implies, satisfiable, unsat_core, upward_closed
 
@@ -71,6 +81,12 @@ CODES: dict[str, tuple[str, str]] = {
     "redundant-rule": (WARNING, "a rule implied by another rule of the brick"),
     "undeclared-upper-bound": (WARNING, "a test that a better profile can fail, without "
                                         "upper_bound: true"),
+    "missing-quote": (ERROR, "a source: note without the note's words it rests on (quote)"),
+    "quote-not-in-note": (ERROR, "a quote that is not, word for word, in the note's text"),
+    "no-note-text": (ERROR, "the note's text (sources/) cannot be read to check the quotes"),
+    "assumption-without-basis": (WARNING, "an assumption without the note's words it "
+                                          "builds on (quote)"),
+    "bad-period": (ERROR, "a dated basis whose dates are out of order or overlap"),
 }
 
 _DEFAULT_HINT = "see docs/authoring.md"
@@ -599,7 +615,142 @@ def _polar_leaves(condition: Condition, positive: bool) -> Iterator[tuple[Leaf, 
             yield from _polar_leaves(child, positive)
 
 
+# --- sources: quotes against the note, dated bases ---------------------------------------
+
+@dataclass(frozen=True)
+class _Quoted:
+    """Something of the catalog that cites: where it is, and what it says it rests on."""
+
+    file: str
+    rule: str
+    what: str  # the field, for the message: "availability", "requires", …
+    source: str
+    quote: str | None
+
+
+def _quoted(catalog: Catalog) -> Iterator[_Quoted]:
+    main = _main_file(catalog)
+    for version in catalog.versions.values():
+        yield _Quoted(main, version.id, "version", version.source, version.quote)
+    for tool in catalog.tool_replacements:
+        yield _Quoted(main, f"tool_replacements {tool.fact}", "tool_replacement", tool.source,
+                      tool.quote)
+    for rule in catalog.rules():
+        yield _Quoted(rule.file, rule.id, "rule", rule.source, rule.quote)
+        for period in rule.basis:
+            yield _Quoted(rule.file, rule.id, f"basis {_span(period)}", period.source,
+                          period.quote)
+    for brick in catalog.bricks.values():
+        yield _Quoted(brick.file, brick.id, "availability", brick.availability.source,
+                      brick.availability.quote)
+        for req in brick.requires:
+            yield _Quoted(brick.file, req.rule_id, "requires", req.source, req.quote)
+        if brick.replaced_by is not None:
+            yield _Quoted(brick.file, brick.id, "replaced_by", brick.replaced_by.source,
+                          brick.replaced_by.quote)
+
+
+def _span(period: PeriodData) -> str:
+    start = period.from_.isoformat() if period.from_ else "…"
+    end = period.until.isoformat() if period.until else "…"
+    return f"{start}..{end}"
+
+
+def _note_text(catalog: Catalog) -> tuple[str | None, str]:
+    path = note_path(catalog.root)
+    try:
+        return normalise_space(path.read_text(encoding="utf-8")), str(path)
+    except (OSError, UnicodeDecodeError):
+        return None, str(path)
+
+
+def check_sources(catalog: Catalog) -> Iterator[Problem]:
+    """Every ``source: note`` quotes the note, every quote is in the note's text.
+
+    Only whitespace is normalised: the note's typographic quotes (« »), its apostrophes
+    and its typos (« Hébergement dans e Clouds ») must be quoted as they are, so that a
+    reader finds the words with a search in the text.
+    """
+    items = list(_quoted(catalog))
+    text, path = _note_text(catalog)
+    if text is None and any(i.quote for i in items):
+        yield Problem(_main_file(catalog), None, f"cannot read the note's text at {path}",
+                      "ship the note in sources/ beside catalog.yaml (see sources/README.md)",
+                      ERROR, "no-note-text")
+    for item in items:
+        where = f"{item.what}: " if item.what != "rule" else ""
+        if item.quote is None:
+            if item.source == "note":
+                yield Problem(item.file, item.rule, f"{where}source: note without a quote",
+                              "add quote: with the note's exact words the rule rests on, or "
+                              "mark it source: assumption if the note does not say it",
+                              ERROR, "missing-quote")
+            elif item.source == "assumption":
+                yield Problem(item.file, item.rule, f"{where}assumption without a basis",
+                              "add quote: with the note's words the assumption builds on",
+                              WARNING, "assumption-without-basis")
+            continue
+        if text is not None and normalise_space(item.quote) not in text:
+            yield Problem(item.file, item.rule,
+                          f"{where}quote not in the note: « {_shortened(item.quote)} »",
+                          _closest_hint(item.quote, text), ERROR, "quote-not-in-note",
+                          line=_quote_line(item.file, item.quote))
+    for rule in catalog.rules():
+        yield from _period_problems(rule)
+
+
+def _quote_line(file: str, quote: str) -> int | None:
+    """The line of ``file`` where the quote starts (its first words), when found."""
+    start = " ".join(normalise_space(quote).split(" ")[:4])
+    try:
+        lines = Path(file).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, start=1)
+                 if "quote" in line and start in normalise_space(line)), None)
+
+
+def _shortened(quote: str, width: int = 60) -> str:
+    quote = normalise_space(quote)
+    return quote if len(quote) <= width else quote[:width - 1] + "…"
+
+
+def _closest_hint(quote: str, text: str) -> str:
+    """Where the quote stops matching: its longest beginning that is in the text."""
+    words = normalise_space(quote).split(" ")
+    found = 0
+    for count in range(1, len(words) + 1):
+        if " ".join(words[:count]) not in text:
+            break
+        found = count
+    fix = ("copy the words from sources/ exactly (typographic quotes « », apostrophes and "
+           "typos included; only line breaks and spaces may differ)")
+    if found:
+        return f"the text matches up to « {_shortened(' '.join(words[:found]), 40)} »: {fix}"
+    return fix
+
+
+def _period_problems(rule: Rule) -> Iterator[Problem]:
+    def bad(message: str) -> Problem:
+        return Problem(rule.file, rule.id, message,
+                       "give each period from <= until, in date order, without overlap",
+                       ERROR, "bad-period")
+
+    previous: PeriodData | None = None
+    for period in rule.basis:
+        if period.from_ and period.until and period.from_ > period.until:
+            yield bad(f"basis {_span(period)}: starts after it ends")
+        if previous is not None:
+            if previous.until is None or period.from_ is None:
+                yield bad(f"basis {_span(previous)} and {_span(period)} overlap "
+                          "(an open end)")
+            elif period.from_ <= previous.until:
+                yield bad(f"basis {_span(period)} starts on or before the end of "
+                          f"{_span(previous)}")
+        previous = period
+
+
 CHECKS: tuple[Callable[[Catalog], Iterator[Problem]], ...] = (
     check_texts, check_prerequisites, check_versions, check_dead, check_redundant,
-    check_upper_bounds,
+    check_upper_bounds, check_sources,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .bounded import (
+    STDIN_NAME,
+    check_size,
+    decode_text,
+    load_json,
+    read_input,
+    shown,
+    source_name,
+)
 from .catalog import Catalog
 from .errors import InputError, InputErrors, did_you_mean
 from .model import Profile
@@ -20,25 +29,26 @@ class ProfileError(InputErrors):
     """A profile that cannot be read or is invalid; ``problems`` holds every line."""
 
 
-def read_document(path: Path) -> Any:
-    """The parsed content of a YAML or JSON file (an error names the file and the line)."""
+def read_document(path: str | Path, what: str = "profile") -> Any:
+    """The parsed content of a YAML or JSON file, or of standard input for ``-`` (JSON
+    when it starts with ``{``); bounded (``bounded``), an error names the file and line."""
+    source = source_name(path)
+    text = decode_text(read_input(path, what), source)
+    return parse_document(text, source, json_file=str(path).lower().endswith(".json"))
+
+
+def parse_document(text: str, source: str, json_file: bool = False) -> Any:
+    """YAML or JSON text as data (JSON for a ``.json`` file or text starting with ``{``)."""
+    if json_file or (source == STDIN_NAME and text.lstrip().startswith("{")):
+        return load_json(text, source)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, expected a profile file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read: {error}", source=str(path)) from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return load_yaml(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"malformed JSON at line {error.lineno}, column {error.colno}: "
-                         f"{error.msg}", source=str(path)) from None
+        data = load_yaml(text)
     except yaml.YAMLError as error:
-        raise InputError(describe_yaml_error(error), source=str(path)) from None
+        raise InputError(describe_yaml_error(error), source=source) from None
+    except (ValueError, OverflowError) as error:  # a constructor's own refusal
+        raise InputError(f"malformed YAML: {shown(str(error))}", source=source) from None
+    check_size(data, source)
+    return data
 
 
 def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Profile:
@@ -54,8 +64,8 @@ def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Pro
 
 
 def load_profile(path: str | Path, catalog: Catalog) -> Profile:
-    path = Path(path)
-    return parse_profile(read_document(path), catalog, str(path))
+    """The validated profile in ``path`` (``-``: standard input); only ``InputError``."""
+    return parse_profile(read_document(path), catalog, source_name(path))
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
@@ -81,7 +91,7 @@ def validation_problem(item: Any, source: str,
     """One pydantic error as a line naming the file and the field, in the users' words;
     ``fields_at(loc)`` gives the valid names where an unknown one was found."""
     loc = tuple(item["loc"])
-    field = ".".join(str(p) for p in loc) or None
+    field = ".".join(p if len(p := str(part)) <= 60 else shown(p) for part in loc) or None
     kind, ctx, got = item["type"], item.get("ctx") or {}, item.get("input")
     hint = None
     if kind == "extra_forbidden":
@@ -93,22 +103,64 @@ def validation_problem(item: Any, source: str,
         sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤",
                 "less_than": "<"}[kind]
         bound = next(iter(ctx.values()), "?")
-        message = f"must be {sign} {bound} (got {got!r})"
+        message = f"must be {sign} {bound} (got {shown(got)})"
     elif kind.startswith("date") or kind.startswith("datetime"):
-        message = f"expected a date YYYY-MM-DD (got {got!r})"
+        message = f"expected a date YYYY-MM-DD (got {shown(got)})"
     elif kind == "literal_error":
         expected = ctx.get("expected", "")
-        message = f"expected one of {expected} (got {got!r})"
+        message = f"expected one of {expected} (got {shown(got)})"
         choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
         hint = did_you_mean(str(got), choices)
     elif kind == "string_pattern_mismatch" and loc[-1] == "insee":
-        message = f"expected a 5-character INSEE code such as '30206' (got {got!r})"
+        message = f"expected a 5-character INSEE code such as '30206' (got {shown(got)})"
     elif kind == "value_error":
         message = str(ctx.get("error", item["msg"]))
+        if len(message) > 300:  # a validator echoing a huge value: cut, once
+            message = message[:299] + "…"
     elif kind.startswith("bool"):
-        message = f"expected true or false (got {got!r})"
-    elif kind.startswith("int") or kind.startswith("float"):
-        message = f"expected a number (got {got!r})"
+        message = f"expected true or false (got {shown(got)})"
+    elif kind == "finite_number":
+        message = f"expected a finite number (got {shown(got)})"
+    elif kind.startswith("int"):
+        message = f"expected a whole number (got {shown(got)})"
+    elif kind.startswith("float") or kind.startswith("decimal"):
+        message = f"expected a number (got {shown(got)})"
     else:
-        message = f"{item['msg']} (got {got!r})"
+        message = f"{item['msg']} (got {shown(got)})"
     return InputError(message, source=source, field=field, hint=hint)
+
+
+PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
+    """Every .yaml, .yml and .json file under ``folder`` (sorted, hidden ones left out)
+    and the subfolders that could not be read (reported, never silently skipped).
+
+    Symbolic links to folders are followed; a folder reached twice (a link loop, or
+    two links to one folder) is read once.
+    """
+    problems: list[InputError] = []
+    found: list[tuple[str, str]] = []
+    visited: set[tuple[int, int]] = set()
+
+    def unreadable(error: OSError) -> None:
+        problems.append(InputError(f"cannot read this folder: {error.strerror or error}",
+                                   source=str(error.filename or folder)))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError as error:
+            unreadable(error)
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in visited:
+            dirs[:] = []  # a link loop, or a folder already walked
+            continue
+        visited.add((info.st_dev, info.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [(root, f) for f in files
+                  if not f.startswith(".") and os.path.splitext(f)[1].lower() in PROFILE_SUFFIXES]
+    found.sort(key=lambda item: (item[0].split(os.sep), item[1]))
+    return [os.path.join(root, name) for root, name in found], problems

@@ -2,8 +2,8 @@
 
 This is the executable specification the durable-rules path is held to (by the
 hypothesis tests and `rules verify`). It shares nothing with the production
-path but the condition semantics of ``conditions.evaluate`` and the verdict data
-types: requirements, statuses and missing facts are computed here again, by
+path but the condition semantics of ``conditions.evaluate``, the verdict data
+types and ``facts.held_on`` (the one notion of a brick held on a date): requirements, statuses and missing facts are computed here again, by
 direct recursion, so that a slip in ``verdicts.assemble`` shows up as a
 disagreement.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .conditions import Condition, Leaf, Truth, children, evaluate
-from .facts import SOURCE_FIELDS
+from .facts import SOURCE_FIELDS, held_on
 from .model import Profile, Status
 from .verdicts import (
     AVAILABILITY,
@@ -56,13 +56,15 @@ def _missing(condition: Condition, truths: Mapping[str, Truth]) -> list[str]:
 
 
 def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
-                       facts: Mapping[str, Any],
-                       requested: list[str] | None = None) -> Evaluation:
+                       facts: Mapping[str, Any], requested: list[str] | None = None,
+                       show: list[str] | None = None) -> Evaluation:
     truths = decide(catalog, facts)
     asked = list(requested if requested is not None else profile.requests)
     requested_ids = [b for b in catalog.bricks if not asked or b in asked]
-    held = {s.brick for s in profile.subscriptions}
-    result = Evaluation(catalog, profile, as_of, facts, truths, tuple(requested_ids), not asked)
+    held = held_on(profile, as_of)  # a subscription counts from its `since`
+    shown = None if show is None else tuple(b for b in catalog.bricks if b in show)
+    result = Evaluation(catalog, profile, as_of, facts, truths, tuple(requested_ids), not asked,
+                        held=held, show=shown)
 
     def verdict(brick_id: str) -> Verdict:
         if brick_id in result.verdicts:
@@ -74,14 +76,13 @@ def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
                               brick.availability.source, brick.availability.citation,
                               tuple(_missing(available, truths))))
         for rule in catalog.common:
-            reasons.append(Reason(rule.id, COMMON, truths[rule.id], rule.source, rule.citation,
+            reasons.append(Reason(rule.id, COMMON, truths[rule.id], *rule.cited_at(as_of),
                                   tuple(_missing(rule.condition, truths))))
         missing = [fact for reason in reasons for fact in reason.missing]
         for requirement in brick.requires:
-            if requirement.brick in held:
-                ok: Truth = True
-            elif requirement.brick not in requested_ids:
-                ok = False
+            # A requirement rests on a valid brick: held or asked for, and eligible itself.
+            if requirement.brick not in held and requirement.brick not in requested_ids:
+                ok: Truth = False
             else:
                 other = verdict(requirement.brick)
                 ok = {"eligible": True, "undetermined": None}.get(other.status, False)
@@ -92,8 +93,8 @@ def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
         for rule in brick.conditions:
             unknown = _missing(rule.condition, truths)
             missing.extend(unknown)
-            reasons.append(Reason(rule.id, CONDITION, truths[rule.id], rule.source,
-                                  rule.citation, tuple(unknown)))
+            reasons.append(Reason(rule.id, CONDITION, truths[rule.id], *rule.cited_at(as_of),
+                                  tuple(unknown)))
         held_values = [r.held for r in reasons]
         status: Status
         if truths[available.node_id] is False:

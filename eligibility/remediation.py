@@ -6,6 +6,13 @@ field, ask for another brick, or sign a convention version. For a failed
 order says which is preferred). A plan is *checked*: it is applied to the
 profile and the brick evaluated again; a plan that does not lift every failure
 is reported as impossible, never as advice.
+
+A plan is *sound* (issue 8): marked feasible, applied, it makes the brick eligible;
+when the verdict then still depends on facts the profile leaves out, it does not
+promise eligibility but ends with a ``find_out`` step naming each of them. A fact the
+commune cannot change by itself (``FieldSpec.actionable``: membership of the
+agglomeration, having a school…) is never a step: a brick that needs it changed is
+out of the commune's reach, and the plan says which facts put it there.
 """
 
 from __future__ import annotations
@@ -19,15 +26,16 @@ from .catalog import Brick, Catalog
 from .conditions import All, Any_, Condition, Leaf, Not
 from .facts import field_spec
 from .model import Profile
-from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation
+from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation, Verdict
 
-SET, REQUEST, SIGN = "set", "request", "sign"
+SET, REQUEST, SIGN, FIND_OUT = "set", "request", "sign", "find_out"
 
 
 @dataclass(frozen=True)
 class Step:
-    """One change. ``kind`` is ``set`` (field := value), ``request`` (brick) or ``sign``
-    (a convention version, ``value``)."""
+    """One change. ``kind`` is ``set`` (field := value), ``request`` (brick), ``sign``
+    (a convention version, ``value``), or ``find_out`` (a profile ``field`` still
+    unknown on which the verdict depends: a question, not a change)."""
 
     rule: str
     kind: str
@@ -44,10 +52,29 @@ class Plan:
     feasible: bool
     why_not: str | None = None  # when not feasible: what stands in the way
     replaced_by: str | None = None
+    out_of_reach: tuple[str, ...] = ()  # facts the commune cannot change that block it
+
+    @property
+    def find_out(self) -> tuple[str, ...]:
+        """The profile fields to find out before the brick can be called eligible."""
+        return tuple(s.field for s in self.steps if s.kind == FIND_OUT and s.field)
+
+    @property
+    def changes(self) -> tuple[Step, ...]:
+        """The steps that change the profile (every step but the questions)."""
+        return tuple(s for s in self.steps if s.kind != FIND_OUT)
 
 
 class Unsatisfiable(Exception):
     """No change of the profile satisfies this condition (its id is the message)."""
+
+
+class OutOfReach(Unsatisfiable):
+    """Only a change of facts the commune cannot make by itself would satisfy it."""
+
+    def __init__(self, rule: str, facts: tuple[str, ...]) -> None:
+        super().__init__(rule)
+        self.facts = facts
 
 
 _NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in",
@@ -109,12 +136,17 @@ def _fix(node: Condition, want: bool, ev: Evaluation, rule: str) -> list[Step]:
     if conjunctive:
         return [s for child in node.children for s in _fix(child, want, ev, rule)]
     options = []
+    beyond: list[str] = []  # facts out of the commune's reach, on the branches closed
     for child in node.children:
         try:
             options.append(_fix(child, want, ev, rule))
+        except OutOfReach as blocked:
+            beyond += blocked.facts
         except Unsatisfiable:
             continue
     if not options:
+        if beyond:
+            raise OutOfReach(node.node_id, tuple(dict.fromkeys(beyond)))
         raise Unsatisfiable(node.node_id)
     return min(options, key=len)
 
@@ -132,6 +164,9 @@ def _leaf_step(leaf: Leaf, want: bool, ev: Evaluation, rule: str) -> Step:
     if leaf.fact in ("convention.in_force", "convention.applicable"):
         target = satisfying_value(leaf, want, current, ev.catalog)
         return _sign_step(target, ev, rule)
+    spec = field_spec(leaf.fact, ev.catalog)
+    if spec is not None and not spec.actionable:
+        raise OutOfReach(rule, (leaf.fact,))
     value = satisfying_value(leaf, want, current, ev.catalog)
     if isinstance(current, frozenset):
         current = sorted(current)
@@ -164,8 +199,9 @@ def _brick_steps(brick: Brick, ev: Evaluation, visiting: set[str]) -> list[Step]
             steps += _fix(conditions[reason.rule].condition, True, ev, reason.rule)
         elif reason.kind == REQUIREMENT:
             assert reason.brick is not None
-            if reason.brick not in ev.requested:
+            if reason.brick not in ev.requested and reason.brick not in ev.held:
                 steps.append(Step(reason.rule, REQUEST, brick=reason.brick))
+            # Held or asked for, the required brick must become valid too.
             steps += _brick_steps(ev.catalog.bricks[reason.brick], ev, visiting | {brick.id})
     return steps
 
@@ -211,8 +247,13 @@ def apply_plan(profile: Profile, steps: tuple[Step, ...] | list[Step], as_of: dt
         elif step.kind == SIGN:
             history = []
             if profile.convention is not None:
-                history = [s.model_dump() for s in profile.convention.history]
-                if profile.convention.version != "none":
+                # Signatures dated after the day signed now are superseded by this one
+                # (and a history entry after the current signature is an error).
+                history = [s.model_dump() for s in profile.convention.history
+                           if s.signed_on is None or s.signed_on <= as_of]
+                later = profile.convention.signed_on is not None and \
+                    profile.convention.signed_on > as_of
+                if profile.convention.version != "none" and not later:
                     history.append({"version": profile.convention.version,
                                     "signed_on": profile.convention.signed_on})
             changes["convention"] = {"version": step.value, "signed_on": as_of, "history": history}
@@ -224,25 +265,57 @@ def apply_plan(profile: Profile, steps: tuple[Step, ...] | list[Step], as_of: dt
 Recheck = Callable[[Profile, "list[str] | None"], Evaluation]
 
 
-def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
-    """What would make ``brick_id`` eligible.
+def _reference_recheck(ev: Evaluation) -> Recheck:
+    """Re-evaluate with the reference evaluator, on the same catalog and date."""
+    from .check import check  # check does not import this module: no cycle at run time
 
-    ``recheck(profile, requested)`` evaluates a changed profile; with it, the plan
-    is tried and reported impossible when it would not lift every failure.
+    def recheck(profile: Profile, requested: list[str] | None) -> Evaluation:
+        return check(ev.catalog, profile, ev.as_of, requested, engine="reference")
+    return recheck
+
+
+def _find_out_steps(verdict: Verdict) -> list[Step]:
+    """A question for each profile field the verdict still depends on, tied to the first
+    rule that reads it (a requirement for the facts of an undetermined required brick)."""
+    steps: dict[str, Step] = {}
+    for reason in verdict.reasons:
+        for fact in reason.missing:
+            steps.setdefault(fact, Step(reason.rule, FIND_OUT, fact))
+    pending = next((r.rule for r in verdict.reasons
+                    if r.kind == REQUIREMENT and r.held is None), verdict.brick)
+    for fact in verdict.missing:
+        steps.setdefault(fact, Step(pending, FIND_OUT, fact))
+    return list(steps.values())
+
+
+def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
+    """What would make ``brick_id`` eligible, checked.
+
+    ``recheck(profile, requested)`` evaluates a changed profile (default: the
+    reference evaluator). The plan is applied and the brick evaluated again: still
+    ineligible or unavailable, the plan is reported impossible; undetermined, the plan
+    ends with a ``find_out`` step for each fact still unknown; eligible, it is feasible
+    as it is. A fact the commune cannot change blocking it: impossible, out of reach.
     """
     brick = ev.catalog.bricks[brick_id]
     replaced = brick.replaced_by.brick if brick.replaced_by is not None else None
     try:
         steps = _merge(_brick_steps(brick, ev, set()), ev.catalog)
+    except OutOfReach as blocked:
+        return Plan(brick_id, (), False, str(blocked), replaced, blocked.facts)
     except Unsatisfiable as blocked:
         return Plan(brick_id, (), False, str(blocked), replaced)
-    if recheck is not None and steps:
+    after = ev.verdicts[brick_id]
+    if steps:
         # [] keeps "every brick asked for" even when the profile lists requests that the
         # caller overrode with an empty list (None would bring them back).
         requested = [] if ev.everything_requested else [
             *ev.requested, *(s.brick for s in steps if s.kind == REQUEST)]
-        after = recheck(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
-        if after.status in ("ineligible", "unavailable"):
-            blocking = ", ".join(r.rule for r in after.failed())
-            return Plan(brick_id, tuple(steps), False, blocking, replaced)
+        again = recheck or _reference_recheck(ev)
+        after = again(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
+    if after.status in ("ineligible", "unavailable"):
+        blocking = ", ".join(r.rule for r in after.failed())
+        return Plan(brick_id, tuple(steps), False, blocking, replaced)
+    if after.status == "undetermined":
+        steps = [*steps, *_find_out_steps(after)]
     return Plan(brick_id, tuple(steps), True, None, replaced)

@@ -12,56 +12,87 @@ from .explain import (
     BrickExplanation,
     explain_verdict,
     leaf_lines,
+    rule_name,
     step_text,
 )
-from .i18n import t
+from .i18n import t, the
+from .layout import join_fitting, wrap, wrap_lines
 from .verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation
 
 
 def _header(ev: Evaluation, lang: str) -> str:
+    return " · ".join(_header_parts(ev, lang))
+
+
+def _header_parts(ev: Evaluation, lang: str) -> list[str]:
     convention = ev.convention
     if convention is None:
         shown = t(lang, "unknown_convention")
     elif convention == "none":
         shown = t(lang, "no_convention")
     else:
-        shown = t(lang, "convention", version=ev.catalog.versions[convention].label(lang))
+        shown = t(lang, "convention", version=the(ev.catalog.versions[convention].label(lang),
+                                                  lang))
     commune = ev.profile.commune
-    return f"{commune.name} ({commune.insee}) · {shown} · {t(lang, 'as_of', date=ev.as_of)}"
+    return [f"{commune.name} ({commune.insee})", shown, t(lang, "as_of", date=ev.as_of)]
 
 
 def _source_tag(b: Because, lang: str) -> str:
     return f"{t(lang, b.source)} · {b.citation}"
 
 
+def _cite(text: str, indent: str) -> list[str]:
+    """``= note · citation``, wrapped under the citation."""
+    return wrap(f"= {text}", indent, indent + "  ")
+
+
 def _because_text(b: Because, lang: str, indent: str) -> list[str]:
-    lines = [f"{indent}{t(lang, 'because')} {b.text}"]
-    lines += [f"{indent}  {t(lang, 'and')} {d}" for d in b.details]
-    lines.append(f"{indent}  = {_source_tag(b, lang)}")
+    lines = wrap(t(lang, "because", text=b.text), indent, indent + "  ")
+    for d in b.details:
+        lines += wrap(t(lang, "and", text=d), indent + "  ", indent + "    ")
+    lines += _cite(_source_tag(b, lang), indent + "  ")
     if b.nested_intro:
-        lines.append(f"{indent}  {t(lang, 'and')} {b.nested_intro}")
+        lines += wrap(t(lang, "and", text=b.nested_intro), indent + "  ", indent + "    ")
     for nested in b.nested:
         lines += _because_text(nested, lang, indent + "    ")
     return lines
 
 
+def _help_text(helps: list[str], lang: str) -> list[str]:
+    """``pour y remédier : step`` on one line, or the steps listed under it, wrapped."""
+    prefix = "  " + t(lang, "title", brick=t(lang, "help"), status="")
+    if not helps:
+        return []
+    if len(helps) == 1:
+        return wrap(prefix + helps[0], "", "    ")
+    lines = [prefix.rstrip()]
+    for step in helps:
+        lines += wrap(f"- {step}", "    ", "      ")
+    return lines
+
+
 def _summary(ev: Evaluation, explanations: list[BrickExplanation], lang: str) -> str:
+    return " · ".join(_summary_parts(ev, explanations, lang))
+
+
+def _summary_parts(ev: Evaluation, explanations: list[BrickExplanation], lang: str) -> list[str]:
     n = len(explanations)
     counts = Counter(e.status for e in explanations)
-    head = t(lang, "all_bricks", n=n) if ev.everything_requested else \
+    head = t(lang, "all_bricks", n=n) if ev.everything_requested and ev.show is None else \
         t(lang, "requested_n", n=n)
     parts = [head] + [t(lang, f"count_{s}", n=counts[s])
                       for s in ("eligible", "ineligible", "undetermined", "unavailable")
                       if counts[s] or s in ("eligible", "ineligible")]
     parts.append(t(lang, "assumptions_flagged", n=len(_flagged(explanations))))
-    return " · ".join(parts)
+    return parts
 
 
 def _flagged(explanations: list[BrickExplanation]) -> set[str]:
     """Assumptions the output shows: in a because, or under an eligible verdict."""
     flagged: set[str] = set()
     for e in explanations:
-        stack = list(e.because)
+        # Under a verdict that is not undetermined, only failed reasons are shown.
+        stack = [b for b in e.because if b.held is False or e.status == "undetermined"]
         while stack:
             b = stack.pop()
             if b.is_assumption:
@@ -73,31 +104,30 @@ def _flagged(explanations: list[BrickExplanation]) -> set[str]:
 
 
 def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
-    lines = [f"{SYMBOLS[e.status]} {e.title} : {t(lang, e.status)}" if lang == "fr" else
-             f"{SYMBOLS[e.status]} {e.title}: {t(lang, e.status)}"]
+    lines = wrap(f"{SYMBOLS[e.status]} " + t(lang, "title", brick=e.title,
+                                              status=t(lang, e.status)), "", "  ")
     if e.status == "undetermined":
-        lines.append("  " + t(lang, "missing", facts=", ".join(e.missing)))
-        lines.append("  " + t(lang, "rest_holds", rules=", ".join(e.rest)))
+        lines += wrap(t(lang, "missing", facts=", ".join(e.missing)), "  ", "    ")
+        lines += wrap(t(lang, "rest_holds", rules=", ".join(e.rest)), "  ", "    ")
         for b in e.because:
             if b.held is None and b.is_assumption:
-                lines.append(f"  = {t(lang, b.source)} ({b.rule}) · {b.citation}")
+                lines += _cite(f"{t(lang, b.source)} ({b.text}) · {b.citation}", "  ")
         unknown = {b.rule for b in e.because}
-        held_assumptions = [a for a in e.assumptions if a not in unknown]
-        if held_assumptions:
-            lines.append("  " + t(lang, "rests_on", rules=", ".join(held_assumptions)))
+        held = [name for a, name in zip(e.assumptions, e.assumption_names) if a not in unknown]
+        if held:
+            lines += wrap(t(lang, "rests_on", rules=", ".join(held)), "  ", "    ")
     elif e.status == "eligible":
         lines.append("  " + t(lang, "all_hold", n=len(e.rest)))
         if e.assumptions:
-            lines.append("  " + t(lang, "rests_on", rules=", ".join(e.assumptions)))
+            lines += wrap(t(lang, "rests_on", rules=", ".join(e.assumption_names)), "  ", "    ")
     else:
+        # Only a failed condition is a cause; the unknown ones are listed as missing facts.
         for b in e.because:
-            if b.held is False or e.status != "unavailable":
+            if b.held is False:
                 lines += _because_text(b, lang, "  ")
-    label = t(lang, "help")
-    for i, help_line in enumerate(e.help):
-        prefix = f"  {label} : " if lang == "fr" else f"  {label}: "
-        lines.append((prefix if i == 0 else " " * len(prefix)) + help_line)
-    return lines
+        if e.missing and e.status == "ineligible":
+            lines += wrap(t(lang, "missing", facts=", ".join(e.missing)), "  ", "    ")
+    return lines + _help_text(e.help, lang)
 
 
 def explanations(ev: Evaluation, lang: str) -> list[BrickExplanation]:
@@ -106,10 +136,10 @@ def explanations(ev: Evaluation, lang: str) -> list[BrickExplanation]:
 
 def check_text(ev: Evaluation, lang: str = "fr") -> str:
     shown = explanations(ev, lang)
-    lines = [_header(ev, lang), ""]
+    lines = [*join_fitting(_header_parts(ev, lang)), ""]
     for e in shown:
         lines += _brick_text(e, lang) + [""]
-    lines.append(_summary(ev, shown, lang))
+    lines += join_fitting(_summary_parts(ev, shown, lang))
     return "\n".join(lines)
 
 
@@ -121,21 +151,25 @@ def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
                                else ["brick", "status", "reasons"]) + " |",
              "|---|---|---|"]
     for e in shown:
-        motives = "; ".join(f"{b.text} ({t(lang, b.source)} · {b.citation})"
+        motives = t(lang, "semicolon").join(
+            f"{b.text} ({t(lang, b.source)} · {b.citation})"
                             for b in e.because if b.held is False) or "—"
         if e.status == "undetermined":
             motives = t(lang, "missing", facts=", ".join(e.missing))
-        lines.append(f"| `{e.brick}` | {SYMBOLS[e.status]} {t(lang, e.status)} | "
+        elif e.missing and e.status == "ineligible":  # the causes, then what is unknown
+            motives += t(lang, "semicolon") + t(lang, "missing", facts=", ".join(e.missing))
+        lines.append(f"| {e.title} | {SYMBOLS[e.status]} {t(lang, e.status)} | "
                      f"{motives.replace('|', '/')} |")
     for e in shown:
         if e.help:
-            lines += ["", f"**{e.brick}** — {t(lang, 'help')} :" if lang == "fr" else
-                      f"**{e.brick}** — {t(lang, 'help')}:"]
+            lines += ["", t(lang, "title", brick=f"**{e.title}** — {t(lang, 'help')}",
+                            status="").rstrip()]
             lines += [f"- {h}" for h in e.help]
     flagged = _flagged(shown)
     if flagged:
-        lines += ["", ("*Hypothèses à confirmer par la DN :* " if lang == "fr" else
-                       "*Assumptions to be confirmed by the DN:* ") + ", ".join(sorted(flagged))]
+        names = sorted({rule_name(ev.catalog, rule, lang) for rule in flagged})
+        lines += ["", t(lang, "title", brick="*" + t(lang, "to_confirm") + "*",
+                        status=", ".join(names))]
     lines += ["", _summary(ev, shown, lang)]
     return "\n".join(lines)
 
@@ -148,6 +182,7 @@ def _reason_json(ev: Evaluation, reason: Any, lang: str) -> dict[str, Any]:
         "rule": reason.rule, "held": reason.held, "message": said.text,
         "source": reason.source, "citation": reason.citation,
         "kind": reason.kind, "assumption": reason.is_assumption,
+        **ev.catalog.provenance(reason.rule, ev.as_of),  # quote, dated basis
     }
     if reason.kind in (COMMON, CONDITION, AVAILABILITY):
         rule_condition = _condition_of(ev, reason)
@@ -210,25 +245,25 @@ def check_json(ev: Evaluation, lang: str = "fr") -> str:
 def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:
     verdict = ev.verdicts[brick_id]
     e = explain_verdict(ev, verdict, lang)
-    lines = [_header(ev, lang), "", f"{SYMBOLS[e.status]} {e.title} : {t(lang, e.status)}"
-             if lang == "fr" else f"{SYMBOLS[e.status]} {e.title}: {t(lang, e.status)}", ""]
+    lines = [*join_fitting(_header_parts(ev, lang)), "",
+             *wrap(f"{SYMBOLS[e.status]} " + t(lang, "title", brick=e.title,
+                                                 status=t(lang, e.status)), "", "  "), ""]
     from .explain import because_of
 
     for reason in verdict.reasons:
         said = because_of(reason, ev, lang)
         mark = SYMBOLS["eligible" if reason.held else
                        "ineligible" if reason.held is False else "undetermined"]
-        lines.append(f"  {mark} {reason.rule} — {said.text}")
+        lines += wrap(f"{mark} {said.text}", "  ", "    ")
         if reason.kind == REQUIREMENT:
-            lines += [f"      {d}" for d in said.details]
+            for d in said.details:
+                lines += wrap(d, "      ", "        ")
         else:
-            lines += leaf_lines(_condition_of(ev, reason), ev, lang, indent=3)
-        lines.append(f"      = {_source_tag(said, lang)}")
+            lines += wrap_lines(leaf_lines(_condition_of(ev, reason), ev, lang, indent=3))
+        lines += _cite(f"{_source_tag(said, lang)} · {t(lang, 'rule_id', rule=reason.rule)}",
+                       "      ")
     if e.help:
-        lines.append("")
-        label = t(lang, "help")
-        prefix = f"  {label} : " if lang == "fr" else f"  {label}: "
-        lines += [(prefix if i == 0 else " " * len(prefix)) + h for i, h in enumerate(e.help)]
-    if verdict.missing:
-        lines += ["", "  " + t(lang, "find_out", facts=", ".join(verdict.missing))]
+        lines += ["", *_help_text(e.help, lang)]
+    if e.missing:
+        lines += ["", *wrap(t(lang, "find_out", facts=", ".join(e.missing)), "  ", "    ")]
     return "\n".join(lines)

@@ -5,7 +5,8 @@ Nothing here lists the shipped catalog's content. The facts and their kinds come
 dates) from the catalog, the enum values from the profile model; the values the
 catalog's rules compare a fact with (and, for counts and amounts, their neighbours)
 are drawn often, so that every threshold gets crossed. Every field may be left out
-(unknown); a signature is never dated before its version's adoption; brick names are
+(unknown); a signature is never dated before its version's adoption, nor a history
+entry after the current signature; brick names are
 ids or aliases, in any case. What is drawn validates as a profile against the catalog.
 
 Shrinking goes towards the simplest profile: fields left out, lists empty, the first
@@ -286,10 +287,26 @@ def _signature(draw: st.DrawFn, s: _Strategies) -> dict[str, Any]:
                                                            "signed_on": signed_on}
 
 
+def _start(signature: dict[str, Any], catalog: Catalog) -> dt.date | None:
+    """The day a drawn signature applies from (None: an undated ``none``)."""
+    if "signed_on" in signature:
+        day: dt.date = signature["signed_on"]
+        return day
+    version = catalog.versions.get(signature["version"])
+    return version.adopted if version is not None else None
+
+
 @st.composite
 def _convention(draw: st.DrawFn, s: _Strategies) -> dict[str, Any]:
+    """A signature and earlier ones: the history never applies after the current
+    signature, and an undated ``none`` follows no signature (both are refused)."""
     convention = draw(s.signature)
     history = draw(s.history)
+    current = _start(convention, s.catalog)
+    if current is None:
+        history = [h for h in history if h["version"] == "none"]
+    else:
+        history = [h for h in history if (_start(h, s.catalog) or current) <= current]
     return {**convention, "history": history} if history else convention
 
 

@@ -4,6 +4,13 @@
 (see ``engine.DurableEngine.decide``), and this turns those truths into one
 verdict per brick, following requirements between bricks. ``reference.py``
 computes the same verdicts the simplest way, as an executable specification.
+
+Two design decisions (issue 8). A requirement rests on a *valid* brick: a held
+brick that fails its own conditions does not carry the bricks that rely on it (the
+law cited for VSI only allows images from authorised systems); the dependent brick
+then fails with the required brick's reasons as its chain of because. And what is
+*shown* (``--brick``) is kept apart from what is *asked for* (the profile's
+``requests``): choosing what to look at never changes a verdict.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 
 from .catalog import Brick, Catalog, Text
 from .conditions import Condition, Leaf, Truth, children
-from .facts import SOURCE_FIELDS
+from .facts import SOURCE_FIELDS, held_on
 from .model import Profile, Status
 
 # Rule kinds, in the order reasons are listed.
@@ -63,14 +70,18 @@ class Evaluation:
     requested: tuple[str, ...]  # what was asked for, in catalog order
     everything_requested: bool
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    held: frozenset[str] = frozenset()  # the bricks held on ``as_of`` (facts.held_on)
+    show: tuple[str, ...] | None = None  # the verdicts to show (``--brick``), catalog order
 
     @property
     def convention(self) -> str | None:
         return self.facts.get("convention.in_force")
 
     def shown(self) -> list[Verdict]:
-        """The verdicts of the bricks asked for (all of them when none was)."""
-        return [self.verdicts[b] for b in self.requested]
+        """The verdicts to show: those chosen (``--brick``), else the bricks asked for
+        (all of them when none was). Choosing never changes a verdict."""
+        return [self.verdicts[b] for b in (self.show if self.show is not None
+                                            else self.requested)]
 
 
 def status_of(availability: Truth, reasons: list[Reason]) -> Status:
@@ -101,22 +112,38 @@ _REQUIREMENT_TRUTH: dict[str, Truth] = {
     "eligible": True, "undetermined": None, "ineligible": False, "unavailable": False}
 
 
+def shown_ids(catalog: Catalog, show: list[str] | None) -> tuple[str, ...] | None:
+    """The bricks chosen for display, in catalog order (None: no choice made)."""
+    if show is None:
+        return None
+    chosen = set(show)
+    return tuple(b for b in catalog.bricks if b in chosen)
+
+
 def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[str, Any],
-             truths: Mapping[str, Truth], requested: list[str] | None = None) -> Evaluation:
+             truths: Mapping[str, Truth], requested: list[str] | None = None,
+             show: list[str] | None = None) -> Evaluation:
     """Verdicts for every brick from decided node truths.
 
-    ``requested`` defaults to the profile's requests; when empty, every brick counts
-    as requested (CONTRACT §4). Verdicts are computed for every brick, since a
-    requested brick's verdict may depend on another's.
+    ``requested`` (what the commune asks for) defaults to the profile's requests; when
+    empty, every brick counts as requested (CONTRACT §4). ``show`` only chooses the
+    verdicts ``shown()`` returns. Verdicts are computed for every brick, since a
+    brick's verdict may depend on another's.
+
+    A requirement rests on a valid brick: it holds when the required brick is held on
+    the date (``held_on``) or asked for, *and* that brick is eligible itself (unknown
+    when it is undetermined); otherwise it fails.
     """
     asked = list(requested if requested is not None else profile.requests)
     everything = not asked
     order = list(catalog.bricks)
-    shown = tuple(order) if everything else tuple(b for b in order if b in set(asked))
-    evaluation = Evaluation(catalog, profile, as_of, facts, truths, shown, everything)
-    held = profile.held
-    asked_set = set(shown)
-    common = [_rule_reason(r.id, COMMON, r.source, r.citation, r.condition, truths)
+    requested_ids = tuple(order) if everything else tuple(b for b in order if b in set(asked))
+    held = held_on(profile, as_of)
+    evaluation = Evaluation(catalog, profile, as_of, facts, truths, requested_ids, everything,
+                            held=held, show=shown_ids(catalog, show))
+    asked_set = set(requested_ids)
+    # A rule's source and citation are those in force at the date (a temporary law).
+    common = [_rule_reason(r.id, COMMON, *r.cited_at(as_of), r.condition, truths)
               for r in catalog.common]
 
     def verdict(brick: Brick) -> Verdict:
@@ -128,11 +155,9 @@ def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[
                                 brick.availability_rule, truths), *common]
         missing: list[str] = [m for r in reasons for m in r.missing]
         for req in brick.requires:
-            if req.brick in held:
-                held_truth: Truth = True
-            elif req.brick in asked_set:
+            if req.brick in held or req.brick in asked_set:
                 required = verdict(catalog.bricks[req.brick])
-                held_truth = _REQUIREMENT_TRUTH[required.status]
+                held_truth: Truth = _REQUIREMENT_TRUTH[required.status]
                 if held_truth is None:
                     missing += required.missing
             else:
@@ -140,7 +165,7 @@ def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[
             reasons.append(Reason(req.rule_id, REQUIREMENT, held_truth, req.source, req.citation,
                                   brick=req.brick))
         for rule in brick.conditions:
-            reason = _rule_reason(rule.id, CONDITION, rule.source, rule.citation,
+            reason = _rule_reason(rule.id, CONDITION, *rule.cited_at(as_of),
                                   rule.condition, truths)
             reasons.append(reason)
             missing += reason.missing

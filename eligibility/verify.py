@@ -16,17 +16,22 @@ The properties, as the semantics of ``check`` make them precise:
     fact learnt, a brick subscribed. The date and the requests stay. Exempt: a loss
     whose every flipped rule (in the brick, or in a brick it requires and does not
     hold) is marked ``upper_bound``.
-(c) ``requirements``: every required brick of an eligible brick is held, or asked for
-    (explicitly, or because nothing was) and eligible itself; a required brick neither
-    held nor asked for is a failed reason of the brick requiring it (CONTRACT §4).
-(d) ``remediation``: for each brick asked for that is ineligible or unavailable, the
-    help ``check`` prints (``remediation.plan``, checked by a re-evaluation) either
-    works: applied to the profile (``apply_plan``), it leaves the brick without a
-    failed reason (eligible, or undetermined for facts still unknown); or it says
-    the brick is impossible, and it is: the conditions of the brick and of the bricks
-    it requires and does not hold cannot all hold under the conventions the commune
-    can be under at that date (its own, or the version in force, signed), by
-    reasoning over the facts' domains (``satisfiability``).
+(c) ``requirements``: a requirement rests on a valid brick (CONTRACT §4). Every
+    required brick of an eligible brick is held on the date (``facts.held_on``) or
+    asked for (explicitly, or because nothing was), and eligible itself; the
+    requirement's truth is the required brick's own (eligible: held, undetermined:
+    unknown, else failed) when it is held or asked for, and failed otherwise.
+(d) ``remediation``: plans are sound. For each brick shown that is ineligible or
+    unavailable, the help ``check`` prints (``remediation.plan``) never changes a fact
+    the commune cannot change by itself (``FieldSpec.actionable``), and either works:
+    applied to the profile (``apply_plan``), it makes the brick eligible, or leaves it
+    undetermined with a ``find_out`` step for each fact it still depends on (never a
+    promise of eligibility); or it says the brick is impossible (or out of the
+    commune's reach, naming facts that are not actionable), and it is: the conditions
+    of the brick and of every brick it requires, transitively, cannot all hold with
+    the facts the commune cannot change kept as they are, under the conventions it can
+    be under at that date (its own, or the version in force, signed), by reasoning
+    over the facts' domains (``satisfiability``).
 (e) ``reasons``: an ineligible brick has a failed reason, an eligible one has none and
     no unknown one, an undetermined one has no failed reason, an unknown one and its
     missing facts, an unavailable one a failed availability; the same holds in the
@@ -60,8 +65,9 @@ from .check import EngineName, check
 from .conditions import All, Any_, Condition, Leaf
 from .errors import CatalogError
 from .explain import recheck_for
+from .facts import FIELDS
 from .model import Profile
-from .remediation import REQUEST, Step, apply_plan, plan
+from .remediation import FIND_OUT, REQUEST, SET, Step, apply_plan, plan
 from .render import check_json_data
 from .satisfiability import satisfiable
 from .strategies import (
@@ -292,8 +298,9 @@ def check_agreement(ctx: Context, case: Case) -> Failure | None:
 
 def _flipped(before: Evaluation, after: Evaluation, brick: str, held: frozenset[str],
              seen: set[str]) -> list[str]:
-    """The rules that held before and do not after, following requirements on bricks the
-    commune does not hold (their own flipped rules are what changed)."""
+    """The rules that held before and do not after, following requirements into the
+    required bricks (held or not, a required brick must be valid: its own flipped rules
+    are what changed)."""
     if brick in seen:
         return []
     seen.add(brick)
@@ -302,7 +309,7 @@ def _flipped(before: Evaluation, after: Evaluation, brick: str, held: frozenset[
     for reason in before.verdicts[brick].reasons:
         if reason.held is not True or now[reason.rule].held is True:
             continue
-        if reason.kind == REQUIREMENT and reason.brick is not None and reason.brick not in held:
+        if reason.kind == REQUIREMENT and reason.brick is not None:
             flipped += _flipped(before, after, reason.brick, held, seen) or [reason.rule]
         else:
             flipped.append(reason.rule)
@@ -335,7 +342,7 @@ def _lost(ctx: Context, case: Case, before: Evaluation, better: Improvement) -> 
         now = after.verdicts[brick]
         if verdict.status != "eligible" or now.status == "eligible":
             continue
-        flipped = _flipped(before, after, brick, improved.held, set())
+        flipped = _flipped(before, after, brick, after.held, set())
         capped = [r for r in flipped if r in ctx.rules and ctx.rules[r].upper_bound]
         if flipped and len(capped) == len(flipped):
             continue  # every rule lost is a declared cap
@@ -352,22 +359,37 @@ def _lost(ctx: Context, case: Case, before: Evaluation, better: Improvement) -> 
 
 def check_requirements(ctx: Context, case: Case) -> Failure | None:
     ev = ctx.evaluate(case)
-    held = case.profile.held
+    # Held on the date, computed here again from the contract: a subscription counts
+    # from its `since` (undated: always).
+    held = {s.brick for s in case.profile.subscriptions
+            if s.since is None or s.since <= case.as_of}
     asked = set(ev.requested)
     detail: list[str] = []
     rules: list[str] = []
+    if held != set(ev.held):
+        detail.append(f"held on {case.as_of}: {sorted(held)}, but check says "
+                      f"{sorted(ev.held)}")
     for brick in ctx.catalog.bricks.values():
         verdict = ev.verdicts[brick.id]
         reasons = {r.rule: r for r in verdict.reasons}
         for requirement in brick.requires:
             other = ev.verdicts[requirement.brick]
-            if verdict.status == "eligible" and requirement.brick not in held and not (
-                    requirement.brick in asked and other.status == "eligible"):
+            there = requirement.brick in held or requirement.brick in asked
+            if verdict.status == "eligible" and not (there and other.status == "eligible"):
                 rules.append(requirement.rule_id)
-                how = "asked for but " + other.status if requirement.brick in asked else \
-                    "neither held nor asked for"
+                how = ("held but " if requirement.brick in held else
+                       "asked for but " if requirement.brick in asked else "")
+                how += other.status if there else "neither held nor asked for"
                 detail.append(f"{brick.id} is eligible, but {requirement.brick}, which it "
                               f"requires, is {how}")
+            expected = {"eligible": True, "undetermined": None}.get(other.status, False) \
+                if there else False
+            if there and reasons[requirement.rule_id].held is not expected:
+                rules.append(requirement.rule_id)
+                detail.append(f"{brick.id} requires {requirement.brick}, "
+                              f"{'held' if requirement.brick in held else 'asked for'} and "
+                              f"{other.status}, yet {requirement.rule_id} is "
+                              f"{_held(reasons[requirement.rule_id].held)}")
             if requirement.brick not in held and requirement.brick not in asked and (
                     reasons[requirement.rule_id].held is not False):
                 rules.append(requirement.rule_id)
@@ -381,20 +403,23 @@ def _steps_text(steps: tuple[Step, ...]) -> str:
     def one(step: Step) -> str:
         if step.kind == REQUEST:
             return f"ask for {step.brick}"
+        if step.kind == FIND_OUT:
+            return f"find out {step.field}"
         return f"{step.field}: {step.current} -> {step.value}"
     return "; ".join(one(s) for s in steps) or "no step"
 
 
 def could_be_eligible(ev: Evaluation, brick_id: str) -> bool:
-    """Whether some change the help may propose (any profile field, bricks asked for,
-    the version in force at the date signed) could make the brick eligible.
+    """Whether some change the help may propose (any actionable profile field, bricks
+    asked for, the version in force at the date signed) could make the brick eligible.
 
-    The conditions of the brick, of the bricks it requires and the commune does not
-    hold (transitively), the common conditions and the availabilities must hold at
-    once, the convention being the commune's own or the version in force, signed.
+    The conditions of the brick, of every brick it requires (transitively: held or
+    not, a required brick must be valid), the common conditions and the
+    availabilities must hold at once, the convention being the commune's own or the
+    version in force, signed; a known fact the commune cannot change
+    (``FieldSpec.actionable``) keeps its value.
     """
     catalog = ev.catalog
-    held = ev.profile.held
     conditions: list[Condition] = [r.condition for r in catalog.common]
     seen: set[str] = set()
 
@@ -406,10 +431,13 @@ def could_be_eligible(ev: Evaluation, brick_id: str) -> bool:
         conditions.append(brick.availability_rule)
         conditions.extend(r.condition for r in brick.conditions)
         for requirement in brick.requires:
-            if requirement.brick not in held:
-                add(requirement.brick)
+            add(requirement.brick)
 
     add(brick_id)
+    for fact in sorted(set(ev.facts) & set(FIELDS)):
+        spec = FIELDS[fact]
+        if not spec.actionable and spec.kind != "set":
+            conditions.append(Leaf(f"verify.fixed/{fact}", fact, "eq", ev.facts[fact]))
     in_force = ev.facts.get("convention.in_force")
     if in_force is not None:  # unknown: any convention
         options = [(in_force, ev.facts["convention.applicable"])]
@@ -438,17 +466,35 @@ def check_remediation(ctx: Context, case: Case) -> Failure | None:
             continue
         brick = verdict.brick
         remedy = plan(ev, brick, recheck_for(ev, ctx.engine))
+        beyond = [s.field for s in remedy.steps if s.kind == SET and s.field in FIELDS
+                  and not FIELDS[s.field].actionable]
+        if beyond:
+            rules += [s.rule for s in remedy.steps if s.field in beyond]
+            detail.append(f"{brick}: its help changes {', '.join(map(str, beyond))}, which "
+                          f"the commune cannot change by itself")
         if remedy.feasible:
             asked = [] if ev.everything_requested else [
                 *ev.requested, *(s.brick for s in remedy.steps if s.kind == REQUEST)]
             changed = apply_plan(case.profile, remedy.steps, case.as_of)
             after = check(ctx.catalog, changed, case.as_of, asked,
                           engine=ctx.engine).verdicts[brick]
+            unasked = [m for m in after.missing if m not in remedy.find_out]
             if after.failed():
                 still = [r.rule for r in after.failed()]
                 rules += still
                 detail.append(f"{brick}: {verdict.status}; its help ({_steps_text(remedy.steps)})"
                               f" leaves it {after.status}: {', '.join(still)} still fail")
+            elif after.status != "eligible" and (unasked or not remedy.find_out):
+                rules += [r.rule for r in after.reasons if r.held is None]
+                detail.append(f"{brick}: {verdict.status}; its help ({_steps_text(remedy.steps)})"
+                              f" leaves it {after.status}, yet does not say to find out "
+                              f"{', '.join(unasked) or 'what it depends on'}")
+            elif after.status == "eligible" and remedy.find_out:
+                detail.append(f"{brick}: its help asks to find out "
+                              f"{', '.join(remedy.find_out)}, yet it makes the brick eligible")
+        elif any(f not in FIELDS or FIELDS[f].actionable for f in remedy.out_of_reach):
+            detail.append(f"{brick}: its help says it is out of reach because of "
+                          f"{', '.join(remedy.out_of_reach)}, which the commune can change")
         elif could_be_eligible(ev, brick):
             failed = [r.rule for r in verdict.failed()]
             rules += failed + _rule_ids(remedy.why_not or "")
@@ -579,10 +625,10 @@ PROPERTIES: tuple[Property, ...] = (
              cases, check_agreement),
     Property("monotonicity", "b", "a better profile never loses a brick (but by an upper bound)",
              improved_cases, check_monotonicity),
-    Property("requirements", "c", "an eligible brick's requirements are held, or asked for "
-             "and eligible", cases, check_requirements),
-    Property("remediation", "d", "the help makes the brick eligible, or it is impossible",
-             cases, check_remediation),
+    Property("requirements", "c", "a requirement rests on a brick held or asked for, and "
+             "eligible", cases, check_requirements),
+    Property("remediation", "d", "the help makes the brick eligible, or says what to find "
+             "out, or it is out of reach", cases, check_remediation),
     Property("reasons", "e", "ineligible has a failed reason, eligible has none",
              cases, check_reasons),
     Property("order", "f", "verdicts do not depend on the order of requests or subscriptions",

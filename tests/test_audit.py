@@ -116,7 +116,8 @@ def test_error_no_prefectoral_authorisation(fixtures_run):
 
 
 def test_error_fibre_below_the_level(catalog):
-    found = audit(catalog, poulx(subscriptions=[
+    # Fixed lines to share: the FTTE condition applies (mobile alone would not need it).
+    found = audit(catalog, poulx(equipment__fixed_lines=4, subscriptions=[
         {"brick": "conseil-assistance", "since": "2015-01-01"},
         {"brick": "telecoms", "since": "2019-01-01"}]))
     finding = only(found, brick="telecoms")

@@ -106,7 +106,8 @@ def test_read_catalog_collects_every_problem(rules_copy):
 
 def test_a_requirement_cycle_is_refused_with_the_cycle(rules_copy):
     edit(rules_copy / "bricks/03-videoprotection.yaml",
-         "requires:\n", "requires:\n  - {brick: vsi, source: note, citation: c}\n")
+         "requires:\n",
+         "requires:\n  - {brick: vsi, source: note, citation: c, quote: 'brique socle'}\n")
     with pytest.raises(CatalogError) as caught:
         load_catalog(rules_copy)
     assert "videoprotection -> vsi -> videoprotection" in str(caught.value)

@@ -47,9 +47,14 @@ def test_requesting_the_required_brick_makes_the_requirement_follow_its_verdict(
     assert reason.held is False
 
 
-def test_a_held_required_brick_satisfies_the_requirement(catalog):
-    data = poulx(subscriptions=[{"brick": "conseil-assistance"}, {"brick": "3"}])
+def test_a_held_required_brick_satisfies_the_requirement_when_it_is_valid(catalog):
+    data = poulx(subscriptions=[{"brick": "conseil-assistance"}, {"brick": "3"}],
+                 network__fibre="ftto", equipment__cameras=4,
+                 authorisations__videoprotection_prefectorale=True)
     assert run(catalog, data).verdicts["vsi"].status == "eligible"
+    # Held but failing its own conditions, it carries nothing (issue 8, point 3).
+    invalid = poulx(subscriptions=[{"brick": "conseil-assistance"}, {"brick": "3"}])
+    assert run(catalog, invalid).verdicts["vsi"].status == "ineligible"
 
 
 def test_no_request_means_every_brick_and_requirements_follow_their_own_conditions(catalog):
@@ -161,10 +166,12 @@ def test_a_signature_before_its_version_was_adopted_is_an_error(catalog):
 
 def test_vsi_biometric_use_case_fails_under_the_law(catalog):
     data = poulx(vsi={"use_cases": ["crowd", "facial_recognition"]},
-                 subscriptions=[{"brick": "conseil-assistance"}, {"brick": "videoprotection"}])
+                 subscriptions=[{"brick": "conseil-assistance"}, {"brick": "videoprotection"}],
+                 network__fibre="ftto", equipment__cameras=4,  # a valid videoprotection
+                 authorisations__videoprotection_prefectorale=True)
     verdict = run(catalog, data).verdicts["vsi"]
     assert verdict.status == "ineligible"
-    reason = next(r for r in verdict.failed())
+    [reason] = verdict.failed()
     assert (reason.rule, reason.source) == ("vsi.no-biometrics", "law")
 
 

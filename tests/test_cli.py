@@ -33,12 +33,12 @@ def test_check_text_in_french_shows_verdict_because_help_and_citation(write):
     result = invoke("check", write(poulx()), "--as-of", DAY, "--engine", "reference")
     assert result.exit_code == 1
     out = result.output
-    assert out.splitlines()[0] == "Poulx (30206) · convention avenant n°6 · au 2023-01-15"
-    assert "✗ vsi — Vidéo Surveillance Intelligente (brique 3BIS) : non éligible" in out
+    assert out.splitlines()[0] == "Poulx (30206) · sous l'avenant n°6 · au 2023-01-15"
+    assert "✗ brique 3BIS « Vidéo Surveillance Intelligente » (vsi) : non éligible" in out
     assert "parce que la brique 3 « Vidéoprotection » est requise" in out
     assert "Poulx ne la détient pas et ne la demande pas" in out
-    assert "aide : demander aussi « videoprotection »" in out
-    assert "(niveau de fibre : ftth → ftto)" in out
+    assert "pour y remédier :\n    - demander aussi la brique 3 « Vidéoprotection »" in out
+    assert "(niveau de fibre : FTTH → FTTO)" in out
     assert "= hypothèse ·" in out  # assumptions are marked
     assert out.rstrip().endswith("hypothèses signalées : 2")
 
@@ -163,7 +163,8 @@ def test_a_broken_catalog_is_refused_with_a_pointer_to_lint(write, tmp_path):
                                         encoding="utf-8")
     (rules / "bricks" / "x.yaml").write_text(
         "id: x\nname: {fr: X, en: X}\navailability: {versions: [avenant-6], source: note, "
-        "citation: c}\nrequires: [{brick: nowhere, source: note, citation: c}]\n",
+        "citation: c}\n"
+        "requires: [{brick: nowhere, source: note, citation: c, quote: 'brique socle'}]\n",
         encoding="utf-8")
     result = CliRunner().invoke(main, ["check", write(poulx(requests=[])), "--rules", str(rules)])
     assert result.exit_code == 2

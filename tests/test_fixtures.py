@@ -223,7 +223,7 @@ def test_poulx_follows_the_contract_example(profiles):
         ("avenant-5", dt.date(2021, 1, 15))]
     assert (poulx.network.gecko, poulx.network.fibre) == (False, "ftth")
     assert poulx.equipment.model_dump() == {"cameras": 0, "schools": 2, "workstations": 25,
-                                            "mobile_lines": 6}
+                                            "mobile_lines": 6, "fixed_lines": None}
     assert poulx.authorisations.videoprotection_prefectorale is False
     assert poulx.urbanisme.document == "plu"
     assert (poulx.tools.collaboration, poulx.tools.sig) == ("office365", "mycarto")

@@ -79,7 +79,7 @@ def test_lint_json(rules_copy: Path):
     assert dead["severity"] == "error"
     assert dead["file"] == str(rules_copy / "bricks/03-videoprotection.yaml")
     assert dead["rule"] == "videoprotection.network"
-    assert dead["line"] == 34
+    assert dead["line"] == 36
     assert "network.fibre >= ftto and network.fibre <= ftth" in dead["message"]
     assert dead["hint"]
     assert {f["code"] for f in data["findings"]} == {"dead-brick", "dead-requirement",
@@ -118,7 +118,7 @@ def test_every_finding_has_a_known_code_a_hint_and_a_severity(rules_copy: Path):
 
 def test_findings_point_at_the_line_of_the_rule(rules_copy: Path):
     edit(rules_copy, "bricks/10-ads.yaml", "requires:\n",
-         "requires:\n  - {brick: si-urbanisme, source: note, citation: c}\n")
+         "requires:\n  - {brick: si-urbanisme, source: note, citation: c, quote: 'brique socle'}\n")
     [finding] = lint_report(rules_copy).problems
     lines = (rules_copy / "bricks/10-ads.yaml").read_text(encoding="utf-8").splitlines()
     assert "brick: si-urbanisme" in lines[finding.line - 1]
@@ -187,7 +187,8 @@ def test_show_marks_each_assumption_and_what_requires_the_brick():
     out = invoke("rules", "show", "3").output  # an alias
     assert out.startswith("videoprotection — Vidéoprotection (brique 3)")
     assert "requise par : vsi" in out
-    assert out.count("= hypothèse · ") == 2
+    # availability before 2022, the base brick, cameras, network (avenant n°6 is silent)
+    assert out.count("= hypothèse · ") == 4
     assert "= loi · Code de la sécurité intérieure, art. L.252-1" in out
 
 
@@ -265,7 +266,7 @@ def test_graph_dot():
 
 def test_graph_follows_the_catalog(rules_copy: Path):
     edit(rules_copy, "bricks/07-telecoms.yaml", "requires:\n",
-         "requires:\n  - {brick: bureautique, source: note, citation: c}\n")
+         "requires:\n  - {brick: bureautique, source: note, citation: c, quote: 'brique socle'}\n")
     assert "  telecoms --> bureautique" in invoke("rules", "graph", "--rules",
                                                   str(rules_copy)).output
 

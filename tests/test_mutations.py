@@ -47,7 +47,8 @@ ADS_NETWORK = """    when:
 # --- the mutations ---------------------------------------------------------------------
 
 def cycle(root: Path) -> None:
-    edit(root, VIDEO, "requires:\n", "requires:\n  - {brick: vsi, source: note, citation: c}\n")
+    edit(root, VIDEO, "requires:\n",
+         "requires:\n  - {brick: vsi, source: note, citation: c, quote: 'brique socle'}\n")
 
 
 def contradictory_fibre_bounds(root: Path) -> None:
@@ -93,8 +94,8 @@ def missing_citation(root: Path) -> None:
 
 
 def blank_citation(root: Path) -> None:
-    edit(root, ADS, 'citation: "Code de l\'urbanisme, art. L.422-1 et L.422-8 (maire compétent '
-         'sous PLU ou carte communale ; instruction confiée à l\'EPCI)"', 'citation: "   "')
+    edit(root, ADS, 'citation: "Code de l\'urbanisme, art. L.422-1 (le maire délivre les '
+         'autorisations', 'citation: "   " #')
 
 
 def missing_english_message(root: Path) -> None:

@@ -1,0 +1,36 @@
+"""The audit as an Excel workbook: the matrix (French column names) and the findings.
+
+The findings sheet is the CSV report of ``audit_reports`` (one row per finding), so
+both downloads say the same; the matrix sheet writes each cell in words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .. import audit_reports
+from ..audit import AuditRun, cells
+from ..xlsx import workbook_bytes
+
+
+def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
+    from .app import EXCEL_COLUMNS_FR
+
+    catalog = run.catalog
+    fr = lang != "en"
+    head = ["Code INSEE" if fr else "INSEE code", "Commune" if fr else "Commune",
+            *(catalog.bricks[b].title(lang) for b in catalog.bricks),
+            "Erreurs" if fr else "Errors", "Avertissements" if fr else "Warnings",
+            "Informations" if fr else "Information"]
+    matrix: list[list[object]] = [head]
+    for commune in run.communes:
+        words = [audit_reports._word(audit_reports.CELL_WORDS, c, lang)
+                 for c in cells(commune, catalog)]
+        matrix.append([commune.insee, commune.name, *words, commune.count("error"),
+                       commune.count("warning"), commune.count("info")])
+    findings = list(csv.reader(io.StringIO(audit_reports.audit_csv(run, lang))))
+    if findings and fr:
+        findings[0] = [EXCEL_COLUMNS_FR.get(h, h) for h in findings[0]]
+    return workbook_bytes([("Matrice" if fr else "Matrix", matrix),
+                           ("Constats" if fr else "Findings", findings)])

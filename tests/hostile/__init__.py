@@ -1,0 +1,1 @@
+"""The hostile corpus of issue 9 (see corpus.py)."""
