@@ -45,8 +45,8 @@ from .catalog import Brick, Catalog
 from .check import check
 from .errors import InputError
 from .explain import fact_label, read_facts, show_value
-from .i18n import t
 from .facts import convention_in_force, counts_on, derive_facts, held_on
+from .i18n import t
 from .model import Profile
 from .verdicts import (
     AVAILABILITY,
@@ -411,7 +411,8 @@ class _Commune:
                     if reason.kind == COMMON:
                         common.setdefault(reason.rule, (reason, []))[1].append(brick_id)
                     elif reason.kind == REQUIREMENT:
-                        findings.append(self._requirement(brick, reason, ev))
+                        if not self._common_only(ev, reason):
+                            findings.append(self._requirement(brick, reason, ev))
                     elif reason.kind == CONDITION:
                         findings.append(self._condition(ev, brick, reason))
             elif verdict.status == "undetermined":
@@ -467,6 +468,15 @@ class _Commune:
               f"(held bricks concerned: {listed})")
         return Finding(None, "error", rule.id, FAILS, fr, en, reason.citation, reason.source,
                        rule.help("fr"), rule.help("en"), bricks=bricks)
+
+    @staticmethod
+    def _common_only(ev: Evaluation, reason: Reason) -> bool:
+        """A held required brick failing only conditions common to every brick: the
+        finding about the whole commune already says it, for the dependent brick too."""
+        assert reason.brick is not None
+        failed = ev.verdicts[reason.brick].failed()
+        return reason.brick in ev.held and bool(failed) and all(
+            r.kind == COMMON for r in failed)
 
     def _requirement(self, brick: Brick, reason: Reason, ev: Evaluation) -> Finding:
         assert reason.brick is not None

@@ -355,6 +355,8 @@ def _unwrap(annotation: Any) -> list[Any]:
 def _kind_of(annotation: Any) -> _Kind | None:
     options = _unwrap(annotation)
     first = options[0]
+    while typing.get_origin(first) is typing.Annotated:  # Count, YesNo, IsoDate, Amount…
+        first = _unwrap(typing.get_args(first)[0])[0]
     origin = typing.get_origin(first)
     if origin is list:
         items = typing.get_args(first)

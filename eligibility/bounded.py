@@ -94,7 +94,8 @@ def shown(value: Any) -> str:
 
 def _short_container(value: Any) -> str:
     """The start of a container's repr without walking all of it (it may be huge)."""
-    brackets = {dict: "{}", list: "[]", tuple: "()", set: "{}"}.get(type(value), "[]")
+    brackets = ("{}" if isinstance(value, (dict, set)) else
+                "()" if isinstance(value, tuple) else "[]")
     parts: list[str] = []
     length = 0
     items: Iterable[Any] = value.items() if isinstance(value, dict) else value
@@ -197,12 +198,11 @@ def _read_stdin(limit: int) -> bytes:
             raw = (sys.stdin.read(limit + 1) if sys.stdin else "").encode("utf-8")
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror or error}", source=STDIN_NAME) from None
-    if raw is None:
-        raw = b""
-    if len(raw) > limit:
-        raise _too_large(STDIN_NAME, len(raw), at_least=True)
-    _stdin["data"] = raw
-    return raw
+    data = bytes(raw or b"")
+    if len(data) > limit:
+        raise _too_large(STDIN_NAME, len(data), at_least=True)
+    _stdin["data"] = data
+    return data
 
 
 def reset_stdin() -> None:

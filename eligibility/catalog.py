@@ -247,6 +247,7 @@ class Catalog:
     # Bricks whose file did not pass the schema (id -> file): references to them are not
     # reported again as unknown bricks, their file already has its findings.
     broken: dict[str, str] = field(default_factory=dict)
+    _cited: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def version_ids(self) -> list[str]:
@@ -292,14 +293,13 @@ class Catalog:
         ``quote`` is the note's exact words (what a ``note`` rule rests on, or the basis
         of an ``assumption``); ``basis`` is the period of a temporary law covering ``day``.
         """
-        found: Rule | Requirement | Cited | None = None
-        for rule in self.rules():
-            if rule.id == rule_id:
-                found = rule
-        for brick in self.bricks.values():
-            if rule_id == brick.availability_rule.node_id:
-                found = brick.availability
-            found = next((r for r in brick.requires if r.rule_id == rule_id), found)
+        if self._cited is None:  # built once: the JSON of many communes asks per reason
+            cited: dict[str, Rule | Requirement | Cited] = {r.id: r for r in self.rules()}
+            for brick in self.bricks.values():
+                cited[brick.availability_rule.node_id] = brick.availability
+                cited.update((r.rule_id, r) for r in brick.requires)
+            self._cited = cited
+        found = self._cited.get(rule_id)
         out: dict[str, Any] = {}
         if found is not None and found.quote:
             out["quote"] = found.quote
@@ -357,7 +357,7 @@ def _load_yaml(path: Path, problems: list[Problem]) -> Any:
         text = decode_text(read_input(path, "catalog"), str(path))
     except InputError as error:
         problems.append(Problem(str(path), None, error.message,
-                                "save the file as UTF-8 text", code="unreadable"))
+                                error.hint or "save the file as UTF-8 text", code="unreadable"))
         return _UNREADABLE
     try:
         data = load_yaml(text)
@@ -434,7 +434,7 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
                   VersionData, ReplacementData, ToolReplacementData, Text, LevelData,
                   PeriodData]
         return sorted({name for m in models for name in m.model_fields})
-    return list(current.model_fields)
+    return [info.alias or name for name, info in current.model_fields.items()]  # "from"
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -672,9 +672,11 @@ def read_catalog(directory: str | Path | None = None, *, partial: bool = False,
 
 
 def _text_of(path: Path) -> str:
+    from .bounded import decode_text, read_input  # a FIFO is refused, not waited on
+
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        return decode_text(read_input(path, "catalog"), str(path))
+    except InputError:
         return ""
 
 

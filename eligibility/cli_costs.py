@@ -97,8 +97,8 @@ def _key_sentence(report: CostReport, lang: str) -> str:
               f"Clé unique : la part de chaque commune dans le total des comptes administratifs "
               f"{report.key_year} (fonctionnement + investissement) des communes qui détiennent "
               f"la brique au {day}.",
-              f"Single key: each commune's share of the total {report.key_year} comptes "
-              f"administratifs (fonctionnement + investissement) of the communes holding the "
+              f"Single key: each commune's share of the total {report.key_year} annual "
+              f"accounts (operating + capital expenditure) of the communes holding the "
               f"brick on {day}.")
 
 

@@ -124,8 +124,9 @@ def verify_command(examples: int, seed: int | None, only: tuple[str, ...],
     \b
     (a) agreement     the durable-rules engine and the reference evaluator agree
     (b) monotonicity  a better profile never loses a brick, but by an upper_bound rule
-    (c) requirements  an eligible brick's requirements are held, or asked for and eligible
-    (d) remediation   the help makes the brick eligible, or it really is impossible
+    (c) requirements  a required brick is held on the date or asked for, and eligible
+    (d) remediation   the help makes the brick eligible, or says what to find out,
+                      or it really is impossible (or out of the commune's reach)
     (e) reasons       ineligible has a failed reason, eligible has none
     (f) order         the order of requests and subscriptions does not matter
     (g) availability  a brick is unavailable outside its versions and dates

@@ -262,24 +262,30 @@ def _problem(item: Any, source: str) -> InputError:
 
 # --- commune profiles ------------------------------------------------------------------
 
-def profile_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for .yaml/.yml/.json, in sorted order."""
+def profile_paths(paths: Iterable[str | Path],
+                  problems: list[InputError] | None = None) -> list[Path]:
+    """Files as given, folders searched recursively for .yaml/.yml/.json, in sorted order.
+
+    With ``problems``, a path that cannot be used is added there and the others are still
+    listed (a batch loses nothing); without, the first one raises."""
     found: list[Path] = []
+    refused: list[InputError] = [] if problems is None else problems
     for given in paths:
         path = Path(given)
         if path.is_dir():
             # The walk of ``audit``: links followed (loops once), unreadable folders said.
-            inside, problems = find_profiles(path)
-            if problems:
-                raise InputErrors(problems)
-            if not inside:
-                raise InputError("no profile (.yaml, .yml, .json) in this folder",
-                                 source=str(path))
+            inside, unreadable = find_profiles(path)
+            refused.extend(unreadable)
+            if not inside and not unreadable:
+                refused.append(InputError("no profile (.yaml, .yml, .json) in this folder",
+                                          source=str(path)))
             found.extend(Path(p) for p in inside)
         elif str(path) == "-" or os.path.lexists(path):
             found.append(path)
         else:
-            raise InputError("no such file or folder", source=str(path))
+            refused.append(InputError("no such file or folder", source=str(path)))
+    if refused and problems is None:
+        raise InputErrors(refused)
     unique: dict[Path, Path] = {}
     for path in found:
         unique.setdefault(path if str(path) == "-" else path.resolve(), path)
@@ -291,7 +297,7 @@ def load_profiles(paths: Iterable[str | Path], catalog: Catalog) -> list[tuple[s
     loaded: list[tuple[str, Profile]] = []
     problems: list[InputError] = []
     seen: dict[str, str] = {}
-    for path in profile_paths(paths):
+    for path in profile_paths(paths, problems):
         try:
             profile = load_profile(path, catalog)
         except InputError as error:

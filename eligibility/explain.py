@@ -84,6 +84,8 @@ def describe_test(leaf: Leaf, lang: str, catalog: Catalog | None = None) -> str:
             shown = (" ni " if lang != "en" else " nor ").join(words)
         else:
             shown = join(words, lang, "and" if leaf.op == "includes" else "or")
+    elif leaf.op == "ne" and value == "none" and leaf.fact.startswith("convention."):
+        return t(lang, "op_signed")  # not « autre qu'aucune convention »
     else:
         shown = show_value(value, lang, leaf.fact, catalog)
     return t(lang, f"op_{leaf.op}", v=shown)

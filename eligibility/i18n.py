@@ -65,6 +65,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "missing_fact": ("{label} ({field})", "{label} ({field})"),
     "exists_under": ("brique ouverte sous {version}", "brick open under {version}"),
     "availability_name": ("versions où la brique existe", "versions the brick exists under"),
+    "pending": ("en suspens : {text}", "pending: {text}"),
     "rest_holds": ("le reste est satisfait : {rules}", "the rest holds: {rules}"),
     "all_hold": ("toutes les conditions sont remplies ({n})", "all conditions hold ({n})"),
     "rests_on": ("repose sur des hypothèses : {rules}", "rests on assumptions: {rules}"),
@@ -83,10 +84,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "find_out": ("à renseigner : {facts}", "to find out: {facts}"),
     "find_out_step": ("se renseigner : {label} ({field}), dont dépend encore le verdict",
                       "find out: {label} ({field}), on which the verdict still depends"),
-    "out_of_reach": ("hors de portée de la commune : cela dépend de {facts}, "
-                     "que la commune ne peut pas changer seule",
-                     "out of the commune's reach: it depends on {facts}, which the commune "
-                     "cannot change by itself"),
+    "out_of_reach": ("hors de portée de la commune, qui ne peut pas changer seule : {facts}",
+                     "out of the commune's reach, which cannot change by itself: {facts}"),
     # values
     "yes": ("oui", "yes"),
     "no": ("non", "no"),
@@ -99,6 +98,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "would_hold": ("serait remplie avec : {value}", "would hold with: {value}"),
     "op_eq": ("{v}", "{v}"),
     "op_ne": ("autre que {v}", "other than {v}"),
+    "op_signed": ("une convention signée", "a signed convention"),
     "op_lt": ("moins de {v}", "less than {v}"),
     "op_le": ("au plus {v}", "at most {v}"),
     "op_gt": ("plus de {v}", "more than {v}"),

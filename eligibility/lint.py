@@ -164,6 +164,8 @@ def _locate(problem: Problem) -> int | None:
         return int(found.group(1))
     if not problem.rule:
         return None
+    if not Path(problem.file).is_file():  # a FIFO would block (issue 9)
+        return None
     try:
         lines = Path(problem.file).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
@@ -702,6 +704,8 @@ def check_sources(catalog: Catalog) -> Iterator[Problem]:
 def _quote_line(file: str, quote: str) -> int | None:
     """The line of ``file`` where the quote starts (its first words), when found."""
     start = " ".join(normalise_space(quote).split(" ")[:4])
+    if not Path(file).is_file():  # a FIFO would block (issue 9)
+        return None
     try:
         lines = Path(file).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):

@@ -3,9 +3,11 @@
 This is the executable specification the durable-rules path is held to (by the
 hypothesis tests and `rules verify`). It shares nothing with the production
 path but the condition semantics of ``conditions.evaluate``, the verdict data
-types and ``facts.held_on`` (the one notion of a brick held on a date): requirements, statuses and missing facts are computed here again, by
-direct recursion, so that a slip in ``verdicts.assemble`` shows up as a
-disagreement.
+types and ``facts.held_on`` (the one notion of a brick held on a date):
+requirements, statuses and missing facts are computed here again, by direct
+recursion, so that a slip in ``verdicts.assemble`` shows up as a disagreement.
+A requirement rests on a valid brick: held or asked for, the required brick's own
+verdict decides it.
 """
 
 from __future__ import annotations

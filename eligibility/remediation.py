@@ -310,7 +310,7 @@ def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
         # [] keeps "every brick asked for" even when the profile lists requests that the
         # caller overrode with an empty list (None would bring them back).
         requested = [] if ev.everything_requested else [
-            *ev.requested, *(s.brick for s in steps if s.kind == REQUEST)]
+            *ev.requested, *(s.brick for s in steps if s.kind == REQUEST and s.brick)]
         again = recheck or _reference_recheck(ev)
         after = again(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
     if after.status in ("ineligible", "unavailable"):

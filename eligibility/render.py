@@ -58,11 +58,14 @@ def _because_text(b: Because, lang: str, indent: str) -> list[str]:
     return lines
 
 
-def _help_text(helps: list[str], lang: str) -> list[str]:
-    """``pour y remédier : step`` on one line, or the steps listed under it, wrapped."""
+def _help_text(helps: list[str], lang: str, plan: Any = None) -> list[str]:
+    """``pour y remédier : step`` on one line, or the steps listed under it, wrapped.
+    A plan that cannot be carried out is said as it is, not as a remedy."""
     prefix = "  " + t(lang, "title", brick=t(lang, "help"), status="")
     if not helps:
         return []
+    if plan is not None and not plan.feasible and not plan.replaced_by:
+        return [line for h in helps for line in wrap(h, "  ", "    ")]
     if len(helps) == 1:
         return wrap(prefix + helps[0], "", "    ")
     lines = [prefix.rstrip()]
@@ -111,9 +114,11 @@ def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
         lines += wrap(t(lang, "rest_holds", rules=", ".join(e.rest)), "  ", "    ")
         for b in e.because:
             if b.held is None and b.is_assumption:
-                lines += _cite(f"{t(lang, b.source)} ({b.text}) · {b.citation}", "  ")
+                lines += wrap(t(lang, "pending", text=b.text), "  ", "    ")
+                lines += _cite(_source_tag(b, lang), "    ")
         unknown = {b.rule for b in e.because}
-        held = [name for a, name in zip(e.assumptions, e.assumption_names) if a not in unknown]
+        held = [name for a, name in zip(e.assumptions, e.assumption_names, strict=True)
+                if a not in unknown]
         if held:
             lines += wrap(t(lang, "rests_on", rules=", ".join(held)), "  ", "    ")
     elif e.status == "eligible":
@@ -127,7 +132,7 @@ def _brick_text(e: BrickExplanation, lang: str) -> list[str]:
                 lines += _because_text(b, lang, "  ")
         if e.missing and e.status == "ineligible":
             lines += wrap(t(lang, "missing", facts=", ".join(e.missing)), "  ", "    ")
-    return lines + _help_text(e.help, lang)
+    return lines + _help_text(e.help, lang, e.plan)
 
 
 def explanations(ev: Evaluation, lang: str) -> list[BrickExplanation]:
@@ -146,7 +151,10 @@ def check_text(ev: Evaluation, lang: str = "fr") -> str:
 def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
     shown = explanations(ev, lang)
     commune = ev.profile.commune
-    lines = [f"## {commune.name} ({commune.insee})", "", f"*{_header(ev, lang)}*", "",
+    from .bounded import markdown_text  # the name is input: HTML escaped (issue 9)
+
+    lines = [f"## {markdown_text(commune.name)} ({commune.insee})", "",
+             f"*{markdown_text(_header(ev, lang))}*", "",
              "| " + " | ".join(["brique", "statut", "motifs"] if lang == "fr"
                                else ["brick", "status", "reasons"]) + " |",
              "|---|---|---|"]
@@ -224,7 +232,8 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
             entry["plan"] = {"feasible": e.plan.feasible, "steps": [
                 {"rule": s.rule, "kind": s.kind, "field": s.field,
                  "from": _json_value(s.current), "to": _json_value(s.value),
-                 "brick": s.brick, "text": step_text(s, ev, lang)} for s in e.plan.steps]}
+                 "brick": s.brick, "text": step_text(s, ev, lang)} for s in e.plan.steps],
+                "find_out": list(e.plan.find_out), "out_of_reach": list(e.plan.out_of_reach)}
         entry["assumptions"] = e.assumptions
         bricks.append(entry)
     counts = Counter(b["status"] for b in bricks)
@@ -263,7 +272,7 @@ def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:
         lines += _cite(f"{_source_tag(said, lang)} · {t(lang, 'rule_id', rule=reason.rule)}",
                        "      ")
     if e.help:
-        lines += ["", *_help_text(e.help, lang)]
+        lines += ["", *_help_text(e.help, lang, e.plan)]
     if e.missing:
         lines += ["", *wrap(t(lang, "find_out", facts=", ".join(e.missing)), "  ", "    ")]
     return "\n".join(lines)

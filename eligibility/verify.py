@@ -474,7 +474,7 @@ def check_remediation(ctx: Context, case: Case) -> Failure | None:
                           f"the commune cannot change by itself")
         if remedy.feasible:
             asked = [] if ev.everything_requested else [
-                *ev.requested, *(s.brick for s in remedy.steps if s.kind == REQUEST)]
+                *ev.requested, *(s.brick for s in remedy.steps if s.kind == REQUEST and s.brick)]
             changed = apply_plan(case.profile, remedy.steps, case.as_of)
             after = check(ctx.catalog, changed, case.as_of, asked,
                           engine=ctx.engine).verdicts[brick]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -50,12 +49,10 @@ def read_rows(path: Path | str | IO[bytes], source: str | None = None) -> list[l
         workbook = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise InputError("no such file", source=name) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except Exception as error:  # zipfile, XML and openpyxl's own errors for broken parts
         raise InputError(f"not a readable .xlsx workbook ({type(error).__name__})",
-                         source=name, hint="save it again from Excel as .xlsx, or as CSV")
-    except Exception as error:  # openpyxl raises its own errors for broken parts
-        raise InputError(f"not a readable .xlsx workbook ({type(error).__name__})",
-                         source=name, hint="save it again from Excel as .xlsx, or as CSV")
+                         source=name, hint="save it again from Excel as .xlsx, or as CSV"
+                         ) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:

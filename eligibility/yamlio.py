@@ -68,7 +68,7 @@ InputLoader.add_constructor("tag:yaml.org,2002:timestamp", InputLoader.construct
 InputLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
-class GraphError(yaml.YAMLError):
+class GraphError(yaml.YAMLError):  # type: ignore[misc]
     """A node graph too large or too deep once aliases are expanded."""
 
     def __init__(self, problem: str, mark: Any = None) -> None:

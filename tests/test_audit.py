@@ -112,7 +112,7 @@ def test_error_no_prefectoral_authorisation(fixtures_run):
     assert (finding.brick, finding.rule, finding.source) == (
         "videoprotection", "videoprotection.authorisation", "law")
     assert "L.252-1" in finding.citation
-    assert "autorisation préfectorale de vidéoprotection non" in finding.fr
+    assert "autorisation préfectorale de vidéoprotection : non" in finding.fr
 
 
 def test_error_fibre_below_the_level(catalog):
@@ -123,7 +123,7 @@ def test_error_fibre_below_the_level(catalog):
     finding = only(found, brick="telecoms")
     assert (finding.severity, finding.rule, finding.source) == (
         "error", "telecoms.network", "assumption")
-    assert "niveau de fibre ftth" in finding.fr
+    assert "niveau de fibre : FTTH" in finding.fr
     assert finding.drift is not None and finding.drift.since == dt.date(2019, 1, 1)
 
 
@@ -160,7 +160,7 @@ def test_warnings_tools_the_convention_replaced(fixtures_run):
     geoagglo = only(found, kind="tool-replaced", detail="tools.sig")
     assert alfresco.severity == geoagglo.severity == "warning"
     assert "Alfresco" in alfresco.fr and "Office 365" in alfresco.fr
-    assert alfresco.citation == "Avenant n°6, point 3 : Alfresco remplacé par Office 365"
+    assert alfresco.citation == "Avenant n°6, brique 1 point 3 : Alfresco remplacé par Office 365"
     assert "GeoAgglo" in geoagglo.en and "MyCarto" in geoagglo.en
 
 
@@ -206,8 +206,8 @@ def test_info_bricks_open_to_the_commune(fixtures_run, catalog):
                 assert finding.brick not in found.held
     assert none_of(bernis, kind="open", brick="si-urbanisme")
     # Générac holds videoprotection without the prefectoral authorisation: vsi, which
-    # rests on it, is eligible by the letter (a held brick meets a requirement) but is
-    # not advertised as open while its base is in error.
+    # rests on it, is not eligible (a requirement rests on a valid brick, issue 8), so
+    # it is not advertised as open.
     generac = commune(fixtures_run, "30128")
     assert only(generac, severity="error", brick="videoprotection")
     assert none_of(generac, kind="open", brick="vsi")
@@ -225,7 +225,8 @@ def test_matrix_cells_and_summary(fixtures_run, catalog):
     summary = {s.brick: s for s in brick_summaries(fixtures_run)}
     assert summary["si-urbanisme"].held == 5
     assert summary["si-urbanisme"].top_reason() == ("si-urbanisme.available", 36)
-    assert summary["vsi"].top_reason() == ("vsi.requires.videoprotection", 29)
+    # 29 communes neither hold nor ask for videoprotection; Générac holds it unauthorised.
+    assert summary["vsi"].top_reason() == ("vsi.requires.videoprotection", 30)
     assert sum(summary["cloud-reseaux"].counts.values()) == 39
 
 

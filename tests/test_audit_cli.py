@@ -54,10 +54,10 @@ def test_text_report_fits_80_columns_matrix_then_summary_then_findings():
     text = result.stdout
     assert text.index("Synthèse par brique") < text.index("Erreurs (5)") < text.index(
         "Avertissements (13)") < text.index("Informations (")
-    assert "motif principal : « videoprotection » requise (29)" in text
+    assert "motif principal : « videoprotection » requise (30)" in text  # Générac: held, unauthorised
     assert "depuis le 2022-05-30, signature de l'avenant n°6 : brique 9 supprimée" in text
-    assert "[note · Avenant n°6 : suppression de la brique 9" in text
-    assert text.rstrip().endswith("hypothèses signalées : 1")
+    assert "[hypothèse · Avenant n°6 : les coûts de la brique 9 sont redistribués" in text
+    assert text.rstrip().endswith("hypothèses signalées : 2")  # brick 9 → ADS is one
     assert not result.stderr  # no progress bar outside a terminal
 
 
@@ -77,7 +77,9 @@ def test_json_follows_the_contract(fixtures_json):
     error = next(f for f in caissargues["findings"] if f["severity"] == "error")
     assert {k: error[k] for k in ("brick", "severity", "rule", "citation")} == {
         "brick": "si-urbanisme", "severity": "error", "rule": "si-urbanisme.available",
-        "citation": "Avenant n°6 : suppression de la brique 9, ses coûts passent à l'ADS"}
+        "citation": "Avenant n°6 : les coûts de la brique 9 sont redistribués sur l'ADS ; que "
+                    "l'ADS remplace la brique 9 pour la commune est une hypothèse, à confirmer "
+                    "par la DN"}
     assert error["message"] == error["messages"]["fr"]
     assert error["drift"] == {"since": "2022-05-30", "cause": "signature",
                               "version": "avenant-6", "text": error["drift"]["text"]}

@@ -136,7 +136,7 @@ def test_a_bad_date_in_a_since_cell_names_the_column(catalog, tmp_path):
     run = run_audit(catalog, [str(path)], AuditOptions(DAY))
     assert not run.communes
     first, second = (r.lines[0] for r in run.rejected)
-    assert "m.csv:2: vsi: expected x, oui" in first
+    assert "m.csv:2: vsi: impossible date '2022-13-45'" in first  # issue 9: called impossible
     assert "m.csv:3: version (convention.version): unknown convention version 'avenant-9'" in \
         second
 

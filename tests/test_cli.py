@@ -38,15 +38,16 @@ def test_check_text_in_french_shows_verdict_because_help_and_citation(write):
     assert "parce que la brique 3 « Vidéoprotection » est requise" in out
     assert "Poulx ne la détient pas et ne la demande pas" in out
     assert "pour y remédier :\n    - demander aussi la brique 3 « Vidéoprotection »" in out
-    assert "(niveau de fibre : FTTH → FTTO)" in out
+    assert "(caméras : 0 → 1)" in out  # values by their labels, the change as an arrow
     assert "= hypothèse ·" in out  # assumptions are marked
     assert out.rstrip().endswith("hypothèses signalées : 2")
 
 
 def test_check_in_english(write):
     result = invoke("check", write(poulx()), "--as-of", DAY, "--lang", "en")
-    assert "✗ vsi — Intelligent video surveillance (brick 3BIS): ineligible" in result.output
-    assert "help: also ask for 'videoprotection'" in result.output
+    assert "✗ brick 3BIS 'Intelligent video surveillance' (vsi): ineligible" in result.output
+    assert "help:\n    - also ask for brick 3 'Video protection' (videoprotection)" \
+        in result.output
 
 
 def test_check_json_follows_the_contract(write):
@@ -96,7 +97,7 @@ def test_brick_option_takes_ids_and_aliases(write):
 
 def test_markdown_has_a_table_and_the_assumptions(write):
     out = invoke("check", write(poulx()), "--as-of", DAY, "--format", "markdown").output
-    assert "| `vsi` | ✗ non éligible |" in out
+    assert "| brique 3BIS « Vidéo Surveillance Intelligente » (vsi) | ✗ non éligible |" in out
     assert "Hypothèses à confirmer par la DN" in out
 
 
@@ -104,10 +105,11 @@ def test_explain_prints_every_condition_with_the_fact_read(write):
     result = invoke("explain", write(poulx()), "videoprotection", "--as-of", DAY)
     assert result.exit_code == 1
     out = result.output
-    assert "✗ videoprotection.network" in out
-    assert "lit network.fibre = ftth ; attendu : ≥ ftto" in out
-    assert "tiendrait si : network.fibre = ftto" in out
-    assert "✓ common.membership" in out
+    assert "✗ la vidéoprotection demande une fibre FTTO ou le réseau Gecko" in out
+    assert "✗ niveau de fibre : FTTH ; attendu : au moins FTTO" in out
+    assert "serait remplie avec : FTTO" in out
+    assert "✓ la commune doit être membre de Nîmes Métropole" in out
+    assert "règle videoprotection.network" in out  # the rule id, after the citation
     assert "Code de la sécurité intérieure, art. L.252-1" in out
 
 

@@ -174,10 +174,11 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code,
 
 
 def test_jobs_are_capped_by_inputs(tmp_path):
+    import datetime as dt
+
     from eligibility.audit import AuditOptions, audit_units
     from eligibility.audit_inputs import discover
     from eligibility.catalog import load_catalog
-    import datetime as dt
 
     catalog = load_catalog()
     units, _ = discover([str(GOOD)], catalog)

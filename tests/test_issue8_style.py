@@ -22,8 +22,8 @@ from conftest import COMMUNES, FIXTURES, ROOT
 from eligibility import i18n
 from eligibility.catalog import Catalog
 from eligibility.check import check
-from eligibility.costs import KEY_CITATION, POOL_CITATION
 from eligibility.cli import main
+from eligibility.costs import KEY_CITATION, POOL_CITATION
 from eligibility.facts import FIELDS, SOURCE_FIELDS, field_spec
 from eligibility.layout import display_width
 from eligibility.profiles import load_profile
@@ -320,8 +320,8 @@ def test_costs_follow_the_style_in_80_columns(catalog, lang, monkeypatch):
                "--lang", lang)
     assert _too_wide(out) == []
     budget = yaml.safe_load((FIXTURES / "budget-2023.yaml").read_text(encoding="utf-8"))
-    assert style_problems(out, lang, catalog, others=(KEY_CITATION, POOL_CITATION, *_strings(budget)))[:20] \
-        == []
+    others = (KEY_CITATION, POOL_CITATION, *_strings(budget))
+    assert style_problems(out, lang, catalog, others=others)[:20] == []
 
 
 def _strings(data: object) -> list[str]:

@@ -35,22 +35,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .. import audit_reports
-from ..audit import AuditOptions, AuditRun, brick_summaries, cells, rule_label, run_audit, totals
 from ..catalog import Catalog, load_catalog
 from ..check import check
 from ..errors import InputError
-from ..explain import SYMBOLS
+from ..explain import SYMBOLS, BrickExplanation, fact_label, short_name, step_text
 from ..model import Profile
 from ..profiles import parse_document, parse_profile
-from ..explain import BrickExplanation, fact_label, short_name, step_text
 from ..render import _header as render_header
 from ..render import _summary as render_summary
 from ..render import check_json_data, check_markdown, explanations
@@ -58,6 +55,9 @@ from ..verdicts import Evaluation
 from . import form as forms
 from .rules_view import brick_page, catalog_json, checks_summary, rule_page, rules_overview
 from .svg import graph_svg
+
+if TYPE_CHECKING:  # the audit modules are imported by the audit routes: a quick start
+    from ..audit import AuditOptions, AuditRun
 
 T = TypeVar("T")
 
@@ -301,12 +301,14 @@ def create_app(rules: str | None = None) -> Flask:
         state = evaluate(form_of_request(), _lang())
         if state["evaluation"] is None:
             return page(values_of_form(form_of_request()), state, 422)
-        return render_template("print.html", state=state)
+        return render_template("print.html", state=state, printing=True)
 
     # --- audit ---------------------------------------------------------------------
 
     def audit_uploads(uploads: list[FileStorage], options: AuditOptions) -> AuditRun:
         """Write each upload under a temporary folder (names made here), audit, clean up."""
+        from ..audit import run_audit
+
         names: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="eligibility-web-") as folder:
             paths = []
@@ -323,6 +325,8 @@ def create_app(rules: str | None = None) -> Flask:
         return renamed(run, names)
 
     def audit_options() -> AuditOptions:
+        from ..audit import AuditOptions
+
         day = _as_of()
         compare_text = request.values.get("compare", "")
         earlier = forms.parse_day(compare_text, "compare") if compare_text else None
@@ -361,6 +365,8 @@ def create_app(rules: str | None = None) -> Flask:
 
     @app.get("/audit/<token>/report.<fmt>")
     def audit_download(token: str, fmt: str) -> Any:
+        from .. import audit_reports
+
         run = library.kept(token)
         lang = _lang()
         stamp = run.as_of.isoformat()
@@ -441,6 +447,8 @@ def create_app(rules: str | None = None) -> Flask:
 
     @app.post("/api/audit")
     def api_audit() -> Any:
+        from .. import audit_reports
+
         lang = _lang()
         try:
             options = audit_options()
@@ -537,7 +545,7 @@ def excel_csv(text: str) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def renamed(run: AuditRun, names: dict[str, str]) -> AuditRun:
+def renamed(run: AuditRun, names: dict[str, str]) -> AuditRun:  # noqa: F821
     """The run with the temporary files named as the user named them."""
     def name(text: str) -> str:
         for path, shown in names.items():
@@ -624,6 +632,9 @@ def quotes_of(catalog: Catalog) -> dict[str, str]:
 
 def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
     """What the audit page shows, from the library's report functions."""
+    from .. import audit_reports
+    from ..audit import OPEN, brick_summaries, cells, rule_label, totals
+
     catalog = run.catalog
     findings = {s: list(run.findings(s)) for s in ("error", "warning", "info")}
     return {
@@ -637,6 +648,8 @@ def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
         "cell_words": {k: audit_reports._word(audit_reports.CELL_WORDS, k, lang)
                        for k in audit_reports.SYMBOL},
         "symbol": audit_reports.SYMBOL,
+        "opened": [(c, opened) for c in run.communes
+                   if (opened := [f for f in c.findings if f.kind == OPEN])],
         "breaks": {c.insee: audit_reports.breaks(c) for c in run.communes
                    if c.dropped is not None},
     }

@@ -55,17 +55,62 @@ def _wrap(text: str, width: int = 26) -> list[str]:
     return [*lines, line][:2]
 
 
+def _detour(where: dict[str, tuple[float, float]], source: str,
+            target: str) -> list[tuple[float, float]]:
+    """Bends that take a requirement past the boxes between its two ends."""
+    (sx, sy), (tx, ty) = where[source], where[target]
+    x1, y1, x2, y2 = sx + BOX_W / 2, sy, tx + BOX_W / 2, ty + BOX_H
+    bends: list[tuple[float, float]] = []
+    for other, (ox, oy) in sorted(where.items(), key=lambda item: -item[1][1]):
+        if other in (source, target) or not (y2 < oy + BOX_H / 2 < y1):
+            continue
+        at = oy + BOX_H / 2
+        x = x1 + (x2 - x1) * (y1 - at) / (y1 - y2) if y1 != y2 else x1
+        if ox - 4 <= x <= ox + BOX_W + 4:
+            side = ox - GAP_X / 2 if x - ox < ox + BOX_W - x else ox + BOX_W + GAP_X / 2
+            bends += [(side, oy + BOX_H + 6), (side, oy - 6)]
+    return bends
+
+
+def columns(catalog: Catalog, rows: list[list[str]]) -> dict[str, int]:
+    """A grid column per brick: each row a block of columns, centred under what its
+    bricks require, leaving free the columns a longer requirement passes down through
+    (the row's bricks keep the order of the mean column of what they require)."""
+    width = max(len(r) for r in rows)
+    row_of = {b: i for i, row in enumerate(rows) for b in row}
+    placed: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        reserved: set[int] = set()
+        for below in rows[index + 1:]:
+            for brick_id in below:
+                for req in catalog.bricks[brick_id].requires:
+                    if req.brick in placed and row_of[req.brick] < index:
+                        reserved.add(placed[req.brick])
+        def wanted(brick_id: str) -> float:
+            above = [placed[r.brick] for r in catalog.bricks[brick_id].requires
+                     if r.brick in placed]
+            return sum(above) / len(above) if above else (width - 1) / 2
+        order = sorted(row, key=wanted)  # stable: ties keep the catalog's order
+        free = [c for c in range(width + len(reserved) + len(row)) if c not in reserved]
+        aim = sum(wanted(b) for b in row) / len(row)
+        blocks = [free[i:i + len(row)] for i in range(len(free) - len(row) + 1)]
+        block = min(blocks, key=lambda cols: (abs(sum(cols) / len(cols) - aim), cols[0]))
+        placed.update(zip(order, block, strict=True))
+    return placed
+
+
 def graph_svg(catalog: Catalog, lang: str = "fr") -> str:
     rows = layers(catalog)
-    widest = max(len(r) for r in rows)
-    width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X
+    grid = columns(catalog, rows)
+    first = min(grid.values())
+    span = max(grid.values()) - first + 1
+    width = MARGIN * 2 + span * BOX_W + (span - 1) * GAP_X
     height = MARGIN * 2 + len(rows) * BOX_H + (len(rows) - 1) * GAP_Y + 20
     where: dict[str, tuple[float, float]] = {}
     for y_index, row in enumerate(rows):
-        row_width = len(row) * BOX_W + (len(row) - 1) * GAP_X
-        x0 = (width - row_width) / 2
-        for x_index, brick_id in enumerate(row):
-            where[brick_id] = (x0 + x_index * (BOX_W + GAP_X), MARGIN + y_index * (BOX_H + GAP_Y))
+        for brick_id in row:
+            where[brick_id] = (MARGIN + (grid[brick_id] - first) * (BOX_W + GAP_X),
+                               MARGIN + y_index * (BOX_H + GAP_Y))
     title = "Dépendances entre briques" if lang == "fr" else "Brick dependencies"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
            f'width="{width:.0f}" height="{height:.0f}" role="img" aria-labelledby="graph-title">',
@@ -76,19 +121,23 @@ def graph_svg(catalog: Catalog, lang: str = "fr") -> str:
     word = "remplacée par" if lang == "fr" else "replaced by"
     for source, target, since in _edges(catalog):
         (sx, sy), (tx, ty) = where[source], where[target]
-        x1, y1 = sx + BOX_W / 2, sy
-        x2, y2 = tx + BOX_W / 2, ty + BOX_H
-        if sy <= ty:  # same layer or below: a replacement, drawn side to side
-            y1, y2 = sy + BOX_H / 2, ty + BOX_H / 2
+        if since is not None:  # a replacement: side to side, its words under the boxes
+            y1 = sy + BOX_H / 2
             x1, x2 = (sx + BOX_W, tx) if sx < tx else (sx, tx + BOX_W)
-        dashed = ' stroke-dasharray="5 4"' if since is not None else ""
-        out.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
-                   f'stroke="#334155" stroke-width="1.4"{dashed} marker-end="url(#arrow)">'
-                   f"<title>{escape(source)} → {escape(target)}</title></line>")
-        if since is not None:
-            out.append(f'<text x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 6:.0f}" '
+            out.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y1:.0f}" '
+                       f'stroke="#334155" stroke-width="1.4" stroke-dasharray="5 4" '
+                       f'marker-end="url(#arrow)"><title>{escape(source)} → {escape(target)}'
+                       f"</title></line>")
+            out.append(f'<text x="{(sx + tx + BOX_W) / 2:.0f}" y="{sy + BOX_H + 13:.0f}" '
                        f'font-size="11" text-anchor="middle" fill="#334155">'
-                       f"{escape(word)} · {escape(since)}</text>")
+                       f"{escape(word)} {escape(target)} ({escape(since)})</text>")
+            continue
+        points = [(sx + BOX_W / 2, sy), *_detour(where, source, target),
+                  (tx + BOX_W / 2, ty + BOX_H)]
+        path = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#334155" stroke-width="1.4" '
+                   f'marker-end="url(#arrow)"><title>{escape(source)} → {escape(target)}'
+                   f"</title></polyline>")
     for brick_id, (x, y) in where.items():
         brick = catalog.bricks[brick_id]
         gone = withdrawn(catalog, brick)

@@ -125,10 +125,16 @@ def cases() -> list[Case]:
                           stderr=pattern))
         found.append(Case(f"audit-{name}", ["audit", f"{{d}}/{name}"], {name: content},
                           stderr=pattern))
+        found.append(Case(f"explain-{name}", ["explain", f"{{d}}/{name}", "vsi"],
+                          {name: content}, stderr=pattern))
+        found.append(Case(f"costs-{name}", ["costs", f"{{d}}/{name}", "--budget",
+                                            "{d}/budget.yaml"],
+                          {name: content, "budget.yaml": BUDGET}, stderr=pattern))
     good = (ROOT / "fixtures" / "communes" / "30036-bernis.yaml").read_text(encoding="utf-8")
     found += [
         Case("check-folder", ["check", "{d}/dir.yaml"],
-             prepare=lambda d: (d / "dir.yaml").mkdir(), stderr=r"^error: .*dir\.yaml: is a folder"),
+             prepare=lambda d: (d / "dir.yaml").mkdir(),
+             stderr=r"^error: .*dir\.yaml: is a folder"),
         Case("check-missing", ["check", "{d}/nothere.yaml"], stderr=r"nothere\.yaml: no such file"),
         Case("check-too-large", ["check", "--max-input-size", "1k", "{d}/big.yaml"],
              {"big.yaml": POULX + "#" * 5000 + "\n"}, stderr=r"too large: 5,\d+ bytes, the limit "
@@ -177,6 +183,19 @@ def cases() -> list[Case]:
         Case("csv-empty", ["audit", "{d}/m.csv"], {"m.csv": "\n\n"}, stderr=r"empty CSV file"),
         Case("csv-stdin", ["audit", "--format", "json", "-"],
              stdin=b"insee;name;socle\n30206;Poulx;x\n", exit=0, stderr=r"^$"),
+        # Catalogs (--rules): the same readers, every rules command.
+        *(Case(f"rules-{command[0]}-bomb", ["rules", *command, "--rules", "{d}/r"],
+               {"r/catalog.yaml": bomb(), "r/bricks/.keep": ""},
+               exit=1 if command == ["lint"] else 2, stderr=r"^$" if command == ["lint"] else
+               r"^error: .*r/catalog\.yaml: .*alias bomb")
+          for command in (["list"], ["show", "vsi"], ["graph"], ["lint"])),
+        Case("rules-list-fifo-brick", ["rules", "list", "--rules", "{d}/r"],
+             {"r/catalog.yaml": (ROOT / "rules" / "catalog.yaml").read_text(encoding="utf-8")},
+             prepare=lambda d: (d / "r" / "bricks").mkdir() or __import__("os").mkfifo(
+                 d / "r" / "bricks" / "x.yaml"),
+             stderr=r"x\.yaml: not a regular file"),
+        Case("schema-bad-rules", ["schema", "profile", "--rules", "{d}/nothere"],
+             stderr=r"nothere: not a catalog directory"),
         # Budgets.
         Case("costs-budget-dup-json", ["costs", "{d}/p.yaml", "--budget", "{d}/b.json"],
              {"p.yaml": good, "b.json": '{"year": 2023, "year": 2024}'},
@@ -192,6 +211,12 @@ def cases() -> list[Case]:
         Case("costs-budget-bomb", ["costs", "{d}/p.yaml", "--budget", "{d}/b.yaml"],
              {"p.yaml": good, "b.yaml": bomb().replace(POULX.rstrip("\n"), "year: 2023")},
              stderr=r"b\.yaml: .*alias bomb"),
+        Case("costs-batch-reports-every-problem",
+             ["costs", "{d}/gone", "{d}/good.yaml", "{d}/bomb.yaml", "{d}/f", "--budget",
+              "{d}/b.yaml"], {"good.yaml": good, "bomb.yaml": bomb(), "b.yaml": BUDGET,
+                             "f/deep.json": "[" * 100_000},
+             stderr=r"^error: .*gone: no such file or folder\n.*bomb\.yaml: .*alias bomb.*\n"
+                    r".*deep\.json: malformed JSON: nested .*\n$"),
         Case("costs-stdin-twice", ["costs", "-", "--budget", "-"], stdin=POULX.encode(),
              stderr=r"standard input is given twice"),
         # Files are safe.

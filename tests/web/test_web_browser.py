@@ -139,7 +139,7 @@ def test_audit_matrix_and_downloads(page: Any, server: str) -> None:
         page.get_by_role("link", name="XLSX").click()
     from openpyxl import load_workbook
 
-    book = load_workbook(download.value.path(), read_only=True)
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
     assert book.sheetnames == ["Matrice", "Constats"]
     with page.expect_download() as download:
         page.get_by_role("link", name="rapport HTML").click()
