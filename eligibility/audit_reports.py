@@ -645,7 +645,7 @@ table { border-collapse: collapse; }
 .matrix td.name { text-align: left; white-space: nowrap; font-weight: 500; }
 .matrix tbody tr:nth-child(even) td.name,
 .matrix tbody tr:nth-child(even) td.insee { background: #f5f7f9; }
-.matrix td.n { font-variant-numeric: tabular-nums; min-width: 24px; color: #a3acb8; }
+.matrix td.n { font-variant-numeric: tabular-nums; min-width: 24px; color: #5f6b7a; }
 .matrix td.n.e.has { background: #b42318; color: #fff; font-weight: 700; }
 .matrix td.n.w.has { background: #f5c451; color: #3d2a00; font-weight: 700; }
 .matrix td.n.i.has { color: #1d4f91; }
@@ -655,7 +655,7 @@ table { border-collapse: collapse; }
 .c-error { background: #f1a9a1; color: #7a140b; }
 .c-undetermined { background: #dfe2e8; color: #3b4452; }
 .c-open { background: #e6f0fc; color: #1d4f91; font-weight: 400; }
-.c-none { color: #b6bec9; font-weight: 400; }
+.c-none { color: #5f6b7a; font-weight: 400; }
 aside { flex: 1; min-width: 0; }
 .legend { display: grid; grid-template-columns: repeat(3, auto); gap: 3px 14px; margin-bottom: 14px;
           justify-content: start; }
@@ -667,7 +667,7 @@ aside { flex: 1; min-width: 0; }
 .summary td.num, .summary th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .summary td.code { font-weight: 700; }
 .summary td.id, .summary th { white-space: nowrap; }
-.summary td.zero { color: #b6bec9; }
+.summary td.zero { color: #5f6b7a; }
 .summary .reason { color: #4a5563; }
 .note { color: #4a5563; font-size: 12px; margin: 6px 0 0; }
 .findings { width: 100%; }
@@ -778,11 +778,14 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
            + "</p></header>"]
     heads = _count_heads(lang)
     titles = [_word(SEVERITY_WORDS, s, lang) for s in SEVERITIES]
-    out.append('<div class="page1"><table class="matrix"><thead><tr><th>INSEE</th>'
-               "<th>Commune</th>" + "".join(
-                   f'<th class="brick" title="{_e(catalog.bricks[b].title(lang))} ({_e(b)})">'
+    out.append('<div class="page1"><table class="matrix"><thead><tr>'
+               f'<th scope="col">{_e(_l(lang, "Code INSEE", "INSEE code"))}</th>'
+               '<th scope="col">Commune</th>' + "".join(
+                   f'<th scope="col" class="brick" '
+                   f'title="{_e(catalog.bricks[b].title(lang))} ({_e(b)})">'
                    f"{_e(c)}</th>" for b, c in codes.items()) + "".join(
-                   f'<th title="{_e(t)}">{h}</th>' for h, t in zip(heads, titles, strict=True))
+                   f'<th scope="col" title="{_e(t)}">{h}</th>'
+                   for h, t in zip(heads, titles, strict=True))
                + "</tr></thead><tbody>")
     for commune in run.communes:
         row = [f'<tr><td class="insee">{_e(commune.insee)}</td>'

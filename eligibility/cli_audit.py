@@ -85,7 +85,7 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
                   drop: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
                   jobs: int | None, lang: str, rules: str | None, engine: str) -> None:
     """Audit the bricks communes hold: files, folders (every .yaml, .yml, .json inside)
-    and CSV matrices (commune × brick), mixed; - reads standard input (a profile, or a
+    and CSV or XLSX matrices (commune × brick), mixed; - reads standard input (a profile, or a
     CSV matrix).
 
     Findings: errors (a held brick whose conditions fail, that no longer exists, or that

@@ -133,9 +133,10 @@ FIELDS: dict[str, FieldSpec] = {
         question_fr="Combien de lignes de téléphone mobile la commune a-t-elle ?",
         question_en="How many mobile phone lines does the commune have?",
         unit_fr="lignes", unit_en="lines"),
-    # Brick 7 "en particulier sur la partie mobile": only fixed telephony needs the network.
+    # Brick 7 "en particulier sur la partie mobile": only fixed telephony needs the network,
+    # so fewer fixed lines ask less of it (better: less, as for VSI use cases).
     "equipment.fixed_lines": FieldSpec(
-        "count", label_fr="lignes de téléphonie fixe à mutualiser",
+        "count", better="less", label_fr="lignes de téléphonie fixe à mutualiser",
         label_en="fixed phone lines to share",
         question_fr="Combien de lignes de téléphonie fixe la commune veut-elle confier à la DN "
                     "(0 si elle ne demande que la partie mobile) ?",

@@ -151,6 +151,20 @@ class Interval:
             return not any(x > lo for x in self.excluded)
         return not any(x > self.lo for x in self.excluded)
 
+    def downward_closed(self) -> bool:
+        """Whether every smaller number (>= 0) than a possible one is possible too, for a
+        fact whose better direction is less (vacuously so when none is possible)."""
+        if self.empty:
+            return True
+        if self.lo > 0 or self.lo_strict:
+            return False
+        if self.integer:
+            _, hi = self._int_bounds()
+            while hi in self.excluded:  # ne 3 on a count at most 3 is at most 2
+                hi -= 1
+            return not any(x < hi for x in self.excluded)
+        return not any(x < self.hi for x in self.excluded)
+
 
 @dataclass(frozen=True)
 class Members:
@@ -300,7 +314,8 @@ def unsat_core(conditions: Sequence[Condition], catalog: Catalog) -> list[int]:
 def upward_closed(leaf: Leaf, catalog: Catalog, positive: bool = True) -> bool | None:
     """Whether a test (or its negation) that holds keeps holding as its fact gets better.
 
-    Better is more fibre, Gecko and authorisations gained, more equipment or money.
+    Better is more fibre, Gecko and authorisations gained, more equipment or money (a
+    count whose ``better`` is ``less``, such as fixed lines to share, the other way).
     None for facts without such an order (enums, text, sets).
     """
     spec = field_spec(leaf.fact, catalog)
@@ -310,7 +325,11 @@ def upward_closed(leaf: Leaf, catalog: Catalog, positive: bool = True) -> bool |
     assert isinstance(test, Leaf)  # a scalar test negates to one test
     if spec.kind in ("count", "amount"):
         narrowed = domain(leaf.fact, catalog).narrow(test)  # type: ignore[union-attr]
-        return isinstance(narrowed, Interval) and narrowed.upward_closed()
+        if not isinstance(narrowed, Interval):
+            return False
+        # Better is more, unless the fact says less (fixed lines asking for a network).
+        return narrowed.downward_closed() if spec.better == "less" else \
+            narrowed.upward_closed()
     order: list[Any] = [False, True] if spec.kind == "bool" else list(spec.values)
     holds = [bool(evaluate_leaf(test, {leaf.fact: v})) for v in order]
     # upward closed: once it holds, it holds for every better value

@@ -240,6 +240,12 @@ class _Strategies:
         self.subscriptions = st.lists(
             st.fixed_dictionaries({"brick": names}, optional={"since": st.dates(start, end)}),
             max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(s["brick"]))
+        # Favourable: subscriptions already running at the dates drawn (undated, or from
+        # before the first version), since one counts only from its `since`.
+        first = min(v.adopted for v in catalog.versions.values())
+        self.favourable_subscriptions = st.lists(
+            st.fixed_dictionaries({"brick": names}, optional={"since": st.dates(start, first)}),
+            max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(s["brick"]))
         # A signature is never dated before its version's adoption (the model refuses it).
         self.versions = st.sampled_from([*catalog.version_ids, "none"])
         self.signed_on = {v: _maybe(st.dates(catalog.versions[v].adopted
@@ -326,7 +332,7 @@ def _profile_data(draw: st.DrawFn, s: _Strategies, favourable: bool) -> dict[str
     convention = draw(s.favourable_convention if favourable else _maybe(s.conventions))
     if convention is not None:
         data["convention"] = convention
-    held = draw(s.subscriptions)
+    held = draw(s.favourable_subscriptions if favourable else s.subscriptions)
     if held:
         data["subscriptions"] = held
     asked = draw(s.requests)

@@ -150,9 +150,9 @@ def test_list_text_is_a_table_of_the_bricks():
     assert all(len(line) <= 80 for line in lines)
     at = next(i for i, line in enumerate(lines) if line.startswith("vsi "))
     assert re.match(r"vsi\s+brique 3BIS · Vidéo Surveillance Intelligente$", lines[at])
-    assert " ".join(lines[at + 1:at + 3]).split() == (
-        "existe sous : avenant n°6 · requiert : conseil-assistance, videoprotection · "
-        "conditions : 1").split()
+    details = " ".join(" ".join(lines[at + 1:at + 3]).split())
+    assert details == ("existe sous : avenant n°6 · requiert : conseil-assistance, "
+                       "videoprotection · conditions : 1")
     assert next(line for line in lines if line.startswith("si-urbanisme (†)"))
     assert "10 briques" in lines[-1]
 

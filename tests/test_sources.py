@@ -379,3 +379,13 @@ def test_the_package_ships_the_note_and_lint_runs_from_the_installed_copy(tmp_pa
     path, count = run.stdout.split()
     assert path == str(shipped / NOTE_FILE)
     assert count == "0"
+
+
+def test_fewer_fixed_lines_is_the_better_direction(rules_copy: Path):
+    # fixed_lines == 0 holds for every better (smaller) value: no upper bound to declare;
+    # "at least one fixed line" would be a cap, and lint says so.
+    assert lint_report(rules_copy).problems == []
+    replace_in(rules_copy / "bricks" / "07-telecoms.yaml", "{fact: equipment.fixed_lines, eq: 0}",
+               "{fact: equipment.fixed_lines, ge: 1}")
+    codes = [p.code for p in lint_report(rules_copy).problems]
+    assert "undeclared-upper-bound" in codes

@@ -78,8 +78,10 @@ def inverted_fibre_threshold(root: Path) -> None:
 
 
 def inverted_gecko_test(root: Path) -> None:
-    # Gaining the Gecko connection loses telecoms for a commune below FTTE.
-    edit(root, "07-telecoms.yaml", "{fact: network.gecko, eq: true}",
+    # Gaining the Gecko connection loses cloud-reseaux for a commune below FTTE.
+    # (Not telecoms any more: its third branch, mobile lines only, hides the flip from
+    # most favourable profiles.)
+    edit(root, "02-cloud-reseaux.yaml", "{fact: network.gecko, eq: true}",
          "{fact: network.gecko, eq: false}")
 
 
@@ -111,7 +113,7 @@ class Row:
 
 ROWS = [
     Row(inverted_fibre_threshold, "monotonicity", frozenset({"cloud-reseaux.network"})),
-    Row(inverted_gecko_test, "monotonicity", frozenset({"telecoms.network"})),
+    Row(inverted_gecko_test, "monotonicity", frozenset({"cloud-reseaux.network"})),
     Row(undeclared_count_cap, "monotonicity", frozenset({"bureautique.workstations"})),
     Row(cap_against_the_preferred_help, "remediation",
         frozenset({"videoprotection.fibre-cap"})),

@@ -124,7 +124,7 @@ def _error_json(problems: list[InputError], status: int) -> Response:
 
 
 def _upload_text(upload: FileStorage) -> str:
-    raw = upload.read()
+    raw: bytes = upload.read()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -517,7 +517,7 @@ def profile_yaml(profile: Profile) -> str:
         data["convention"].pop("history", None)
     header = ("# Profil de commune (eligibility) — à envoyer à la Direction Numérique\n"
               "# Une information absente est inconnue, jamais « non » ni zéro.\n")
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return header + str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
 def attachment(body: bytes, filename: str, mimetype: str) -> Response:
@@ -642,9 +642,8 @@ def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
         "rows": [(c, cells(c, catalog)) for c in run.communes],
         "findings": findings,
         "totals": totals(run),
-        "summaries": [(s, s.top_reason() and (rule_label(catalog, s.top_reason()[0], lang),
-                                              s.top_reason()[1]))  # type: ignore[index]
-                      for s in brick_summaries(run)],
+        "summaries": [(s, None if (top := s.top_reason()) is None else
+                       (rule_label(catalog, top[0], lang), top[1])) for s in brick_summaries(run)],
         "cell_words": {k: audit_reports._word(audit_reports.CELL_WORDS, k, lang)
                        for k in audit_reports.SYMBOL},
         "symbol": audit_reports.SYMBOL,

@@ -23,7 +23,7 @@ def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
             *(catalog.bricks[b].title(lang) for b in catalog.bricks),
             "Erreurs" if fr else "Errors", "Avertissements" if fr else "Warnings",
             "Informations" if fr else "Information"]
-    matrix: list[list[object]] = [head]
+    matrix: list[list[object]] = [list(head)]
     for commune in run.communes:
         words = [audit_reports._word(audit_reports.CELL_WORDS, c, lang)
                  for c in cells(commune, catalog)]

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..errors import InputError
-from ..facts import FIELDS, FieldSpec, field_spec
+from ..facts import FIELDS, SOURCE_FIELDS, FieldSpec, field_spec
 from ..model import Profile
 
 MEMBER = "nimes-metropole"
@@ -115,6 +115,14 @@ def sections(catalog: Catalog, lang: str) -> list[Section]:
         Question("finances.year", "year", tr(lang, "année", "year"),
                  tr(lang, "Année du compte administratif", "Year of the compte administratif")),
         fact("finances.fonctionnement"), fact("finances.investissement")]
+    # A fact of the vocabulary not placed above joins the section of its kind, so that a
+    # new fact is asked for as soon as ``facts.FIELDS`` has it.
+    placed = {q.name for q in [*commune, *convention, *network, *equipment, *others, *finances]}
+    by_section = {"commune": commune, "network": network, "equipment": equipment,
+                  "finances": finances}
+    for path in FIELDS:
+        if path not in placed and path not in SOURCE_FIELDS:
+            by_section.get(path.split(".")[0], others).append(fact(path))
     return [
         Section(tr(lang, "La commune", "The commune"), commune),
         Section(tr(lang, "La convention", "The convention"), convention),
