@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,16 +212,14 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_the_default_verify_passes_on_the_shipped_catalog_within_a_minute() -> None:
-    started = time.perf_counter()
+def test_the_default_verify_passes_on_the_shipped_catalog() -> None:
+    # Its time is reported in benchmarks/ and the README, never asserted here.
     code, out, _ = invoke("--seed", str(SEED))
-    seconds = time.perf_counter() - started
     assert code == 0, out
     lines = out.splitlines()
     assert [line[0] for line in lines[:len(PROPERTIES)]] == ["✓"] * len(PROPERTIES)
     assert f"{cli_verify.DEFAULT_EXAMPLES} examples" in lines[0]
     assert f"seed {SEED}" in lines[-1]
-    assert seconds < 60
 
 
 def test_json_output() -> None:
