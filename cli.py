@@ -1,6 +1,6 @@
 """Run the ``eligibility`` command from a checkout: ``python cli.py check …``."""
 
-from eligibility.cli import main
+from eligibility.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from eligibility.yamlio import load_yaml  # noqa: E402
+from eligibility.documents.yamlio import load_yaml  # noqa: E402
 
 TARGET_FIRST_PAGE, TARGET_P95 = 1.0, 0.050
 POULX = ROOT / "fixtures" / "communes" / "30206-poulx.yaml"
@@ -44,7 +44,7 @@ FORM = ("commune.name=Poulx&commune.insee=30206&as_of=15%2F01%2F2023&commune.epc
 def start() -> tuple[subprocess.Popen[str], int, float]:
     """Start a server; return it, its port, and the seconds until its first page."""
     began = time.perf_counter()
-    command = [sys.executable, "-c", "from eligibility.cli import main; main()",
+    command = [sys.executable, "-c", "from eligibility.cli.main import main; main()",
                "serve", "--port", "0"]
     server = subprocess.Popen(command,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -104,7 +104,7 @@ def main() -> int:
         server.terminate()
         server.wait()
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from eligibility.cli import main; main()",
+        subprocess.run([sys.executable, "-c", "from eligibility.cli.main import main; main()",
                         "check", str(POULX), "--as-of", "2023-01-15"], cwd=ROOT,
                        capture_output=True, check=False)
         clis.append(time.perf_counter() - began)

@@ -9,12 +9,12 @@ The Python API in four calls::
     print(evaluation.verdicts["vsi"].status)       # 'ineligible'
 """
 
-from .catalog import Catalog, load_catalog, read_catalog
-from .check import check
-from .errors import CatalogError, InputError
-from .model import Profile
-from .profiles import load_profile, parse_profile
-from .verdicts import Evaluation, Reason, Verdict
+from eligibility.catalog.model import Catalog, load_catalog, read_catalog
+from eligibility.errors import CatalogError, InputError
+from eligibility.evaluation.check import check
+from eligibility.evaluation.verdicts import Evaluation, Reason, Verdict
+from eligibility.profile.loading import load_profile, parse_profile
+from eligibility.profile.model import Profile
 
 __all__ = [
     "Catalog", "CatalogError", "Evaluation", "InputError", "Profile", "Reason", "Verdict",

@@ -2,7 +2,7 @@
 
 Random profiles (any field left out), dates from before the first convention version
 to after the last, and requests (ids and aliases, or none: every brick), all drawn
-from the shipped catalog by ``eligibility.strategies``. The comparison is written
+from the shipped catalog by ``eligibility.verify.strategies``. The comparison is written
 here again rather than borrowed from ``verify``, so that a slip there shows too.
 """
 
@@ -15,10 +15,10 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import load_catalog
-from eligibility.check import check
-from eligibility.render import check_json_data
-from eligibility.strategies import Case, cases, date_range, profiles
-from eligibility.verdicts import Evaluation
+from eligibility.evaluation.check import check
+from eligibility.evaluation.verdicts import Evaluation
+from eligibility.reports.check import check_json_data
+from eligibility.verify.strategies import Case, cases, date_range, profiles
 
 CATALOG = load_catalog(ROOT / "rules")
 RELAXED = [HealthCheck.too_slow, HealthCheck.data_too_large]

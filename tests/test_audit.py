@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility import check, load_profile, parse_profile
-from eligibility.audit import (
+from eligibility.audit.findings import (
     DEFAULT_ENGINE,
     AuditOptions,
     CommuneAudit,

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import COMMUNES, FIXTURES, ROOT
 
-import eligibility.audit_reports as audit_reports
-import eligibility.cli_audit as cli_audit
+import eligibility.cli.audit as cli_audit
+import eligibility.reports.audit as audit_reports
 from eligibility import load_catalog
-from eligibility.audit import AuditOptions, run_audit
-from eligibility.audit_reports import audit_json
-from eligibility.cli import main
+from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.cli.main import main
+from eligibility.reports.audit import audit_json
 
 DAY = "2023-01-15"
 AUDIT = FIXTURES / "audit"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import COMMUNES, FIXTURES
 
-from eligibility.audit import AuditOptions, run_audit
-from eligibility.audit_inputs import discover, load_unit, read_profile_document
+from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.audit.inputs import discover, load_unit, read_profile_document
 from eligibility.errors import InputError
-from eligibility.profiles import read_document
+from eligibility.profile.loading import read_document
 
 AUDIT = FIXTURES / "audit"
 DAY = dt.date(2023, 1, 15)

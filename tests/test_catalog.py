@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eligibility import CatalogError, load_catalog, read_catalog
-from eligibility.conditions import Any_, Leaf
+from eligibility.catalog.conditions import Any_, Leaf
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 

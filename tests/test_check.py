@@ -9,9 +9,9 @@ from builders import DROP as _DROP
 from builders import poulx
 
 from eligibility import InputError, check, parse_profile
-from eligibility.explain import recheck_for
-from eligibility.facts import convention_in_force
-from eligibility.remediation import REQUEST, SET, SIGN, apply_plan, plan
+from eligibility.evaluation.remediation import REQUEST, SET, SIGN, apply_plan, plan
+from eligibility.explain.derivation import recheck_for
+from eligibility.profile.facts import convention_in_force
 
 DAY = dt.date(2023, 1, 15)
 ENGINES = ["reference", "durable"]

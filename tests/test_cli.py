@@ -10,7 +10,7 @@ import yaml
 from builders import poulx
 from click.testing import CliRunner
 
-from eligibility.cli import main
+from eligibility.cli.main import main
 
 DAY = "2023-01-15"
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from eligibility.cli import main
-from eligibility.costs import (
+from eligibility.cli.main import main
+from eligibility.costs.shares import (
     compute_costs,
     dumps,
     load_budget,
@@ -25,7 +25,7 @@ from eligibility.costs import (
     share_cost,
 )
 from eligibility.errors import InputError
-from eligibility.profiles import parse_profile
+from eligibility.profile.loading import parse_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_2023 = ROOT / "fixtures" / "budget-2023.yaml"

@@ -15,11 +15,11 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility import engine as engine_module
-from eligibility.catalog import all_nodes, load_catalog
-from eligibility.conditions import All, Any_, Condition, Leaf, Not, evaluate, leaves
-from eligibility.engine import DurableEngine, EngineError, engine_for
-from eligibility.facts import field_spec
+from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, evaluate, leaves
+from eligibility.catalog.model import all_nodes, load_catalog
+from eligibility.engine import durable as engine_module
+from eligibility.engine.durable import DurableEngine, EngineError, engine_for
+from eligibility.profile.facts import field_spec
 
 CATALOG = load_catalog(ROOT / "rules")
 

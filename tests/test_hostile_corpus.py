@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eligibility.cli import main
+from eligibility.cli.main import main
 from tests.hostile.corpus import POULX, ROOT, cases
 
 CASES = cases()
@@ -44,7 +44,7 @@ def test_a_bomb_is_refused_with_little_memory(tmp_path):
 
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb(), encoding="utf-8")
-    code = ("import resource, sys; from eligibility.cli import main\n"
+    code = ("import resource, sys; from eligibility.cli.main import main\n"
             "try:\n    main(['audit', sys.argv[1]])\nexcept SystemExit as e:\n"
             "    print(e.code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     done = run([sys.executable, "-c", code, str(path)])
@@ -176,9 +176,9 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code,
 def test_jobs_are_capped_by_inputs(tmp_path):
     import datetime as dt
 
-    from eligibility.audit import AuditOptions, audit_units
-    from eligibility.audit_inputs import discover
-    from eligibility.catalog import load_catalog
+    from eligibility.audit.findings import AuditOptions, audit_units
+    from eligibility.audit.inputs import discover
+    from eligibility.catalog.model import load_catalog
 
     catalog = load_catalog()
     units, _ = discover([str(GOOD)], catalog)
@@ -188,7 +188,7 @@ def test_jobs_are_capped_by_inputs(tmp_path):
 
 
 def test_terminal_output_escapes_control_characters():
-    from eligibility.bounded import escape_controls
+    from eligibility.documents.bounded import escape_controls
 
     assert escape_controls("a\x1b[2Jb\rc\u202e") == "a\\x1b[2Jb\\x0dc\\u202e"
     assert escape_controls("x\ny", keep_newlines=True) == "x\ny"
@@ -222,7 +222,7 @@ def test_markdown_report_escapes_html(tmp_path):
 def test_epci_written_name_is_the_member(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(POULX.replace("Poulx}", "Poulx, epci: Nîmes Métropole}"), encoding="utf-8")
-    from eligibility.catalog import load_catalog
-    from eligibility.profiles import load_profile
+    from eligibility.catalog.model import load_catalog
+    from eligibility.profile.loading import load_profile
 
     assert load_profile(path, load_catalog()).commune.epci == "nimes-metropole"

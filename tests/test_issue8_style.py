@@ -19,15 +19,15 @@ import yaml
 from click.testing import CliRunner
 from conftest import COMMUNES, FIXTURES, ROOT
 
-from eligibility import i18n
-from eligibility.catalog import Catalog
-from eligibility.check import check
-from eligibility.cli import main
-from eligibility.costs import KEY_CITATION, POOL_CITATION
-from eligibility.facts import FIELDS, SOURCE_FIELDS, field_spec
-from eligibility.layout import display_width
-from eligibility.profiles import load_profile
-from eligibility.render import check_markdown, check_text, explain_text
+from eligibility.catalog.model import Catalog
+from eligibility.cli.main import main
+from eligibility.costs.shares import KEY_CITATION, POOL_CITATION
+from eligibility.evaluation.check import check
+from eligibility.profile.facts import FIELDS, SOURCE_FIELDS, field_spec
+from eligibility.profile.loading import load_profile
+from eligibility.reports.check import check_markdown, check_text, explain_text
+from eligibility.wording import i18n
+from eligibility.wording.layout import display_width
 
 DATES = (dt.date(2023, 1, 15), dt.date(2021, 6, 1))
 PROFILES = sorted(COMMUNES.glob("*.yaml"))

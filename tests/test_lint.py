@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from test_mutations import RULES, contradictory_fibre_bounds, cycle, edit, redundant_rule
 
 from eligibility import load_catalog
-from eligibility.catalog import Catalog
-from eligibility.cli import main
-from eligibility.conditions import All, Any_, Condition, Leaf, Not
-from eligibility.lint import CODES, describe, expression, lint_report
-from eligibility.satisfiability import always, implies, satisfiable, unsat_core, upward_closed
+from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not
+from eligibility.catalog.model import Catalog
+from eligibility.cli.main import main
+from eligibility.lint.checks import CODES, describe, expression, lint_report
+from eligibility.lint.satisfiability import always, implies, satisfiable, unsat_core, upward_closed
 
 ALL_BRICKS = ["conseil-assistance", "internet-collaboratif", "cloud-reseaux", "videoprotection",
               "vsi", "ecoles-numeriques", "bureautique", "telecoms", "si-urbanisme", "ads"]

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import CatalogError, load_catalog
-from eligibility.cli import main
-from eligibility.lint import CODES, lint
+from eligibility.cli.main import main
+from eligibility.lint.checks import CODES, lint
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 

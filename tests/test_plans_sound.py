@@ -17,11 +17,11 @@ from conftest import FIXTURES, ROOT
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import check, load_catalog, load_profile, parse_profile
-from eligibility.cli import main
-from eligibility.facts import FIELDS
-from eligibility.remediation import FIND_OUT, SET, apply_plan, plan
-from eligibility.strategies import Case, cases
-from eligibility.verify import PROPERTIES, Context, check_remediation, run_property
+from eligibility.cli.main import main
+from eligibility.evaluation.remediation import FIND_OUT, SET, apply_plan, plan
+from eligibility.profile.facts import FIELDS
+from eligibility.verify.properties import PROPERTIES, Context, check_remediation, run_property
+from eligibility.verify.strategies import Case, cases
 
 ISSUE8 = FIXTURES / "issue8"
 DAY = dt.date(2023, 1, 15)
@@ -141,7 +141,7 @@ def test_rules_verify_holds_plans_to_it():
 
 def test_the_property_catches_an_unsound_plan(monkeypatch):
     # A planner that forgets the questions: the property reports it.
-    from eligibility import remediation
+    from eligibility.evaluation import remediation
 
     real = remediation._find_out_steps
     monkeypatch.setattr(remediation, "_find_out_steps", lambda verdict: [])

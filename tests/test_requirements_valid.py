@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from conftest import COMMUNES, FIXTURES
 
 from eligibility import check, load_profile, parse_profile
-from eligibility.audit import AuditOptions, audit_profile
-from eligibility.cli import main
-from eligibility.remediation import REQUEST, SET, apply_plan, plan
+from eligibility.audit.findings import AuditOptions, audit_profile
+from eligibility.cli.main import main
+from eligibility.evaluation.remediation import REQUEST, SET, apply_plan, plan
 
 ISSUE8 = FIXTURES / "issue8"
 ENGINES = ["reference", "durable"]

@@ -19,22 +19,22 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import check, load_profile
-from eligibility.catalog import (
+from eligibility.catalog.model import (
     NOTE_FILE,
     Catalog,
     normalise_space,
     note_path,
     shipped_rules_dir,
 )
-from eligibility.cli import main
-from eligibility.costs import (
+from eligibility.cli.main import main
+from eligibility.costs.shares import (
     KEY_QUOTE,
     POOL_QUOTE,
     POOL_SOURCE,
     UPGRADE_QUOTE,
     UPGRADE_SOURCE,
 )
-from eligibility.lint import _quoted, lint_report
+from eligibility.lint.checks import _quoted, lint_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -155,7 +155,7 @@ def test_a_catalog_without_the_note_cannot_be_checked_from_elsewhere(tmp_path: P
                                                                       monkeypatch):
     # No sources/ beside the catalog and none shipped: quotes cannot be checked.
     shutil.rmtree(rules_copy / "sources")
-    monkeypatch.setattr("eligibility.lint.note_path", lambda root: tmp_path / "none.txt")
+    monkeypatch.setattr("eligibility.lint.checks.note_path", lambda root: tmp_path / "none.txt")
     codes = {p.code for p in lint_report(rules_copy).problems}
     assert codes == {"no-note-text"}
 
@@ -370,8 +370,8 @@ def test_the_package_ships_the_note_and_lint_runs_from_the_installed_copy(tmp_pa
     assert (shipped / "README.md").is_file()
     # The checkout's editable finder comes after sys.path: the built copy wins.
     script = (f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); "
-              "from eligibility.catalog import note_path; "
-              "from eligibility.lint import lint_report; "
+              "from eligibility.catalog.model import note_path; "
+              "from eligibility.lint.checks import lint_report; "
               "print(note_path()); print(len(lint_report().problems))")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=tmp_path, timeout=120)

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from conftest import COMMUNES, FIXTURES
 
 from eligibility import InputError, check, load_profile, parse_profile
-from eligibility.audit import AuditOptions, run_audit
-from eligibility.cli import main
-from eligibility.costs import held_on as costs_held_on
-from eligibility.facts import convention_in_force, held_on
-from eligibility.remediation import REQUEST, SIGN, apply_plan, plan
+from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.cli.main import main
+from eligibility.costs.shares import held_on as costs_held_on
+from eligibility.evaluation.remediation import REQUEST, SIGN, apply_plan, plan
+from eligibility.profile.facts import convention_in_force, held_on
 
 ISSUE8 = FIXTURES / "issue8"
 ENGINES = ["reference", "durable"]

@@ -20,13 +20,15 @@ from click.testing import CliRunner
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 
-from eligibility import cli_verify, load_catalog, load_profile, verify
-from eligibility.check import check
-from eligibility.cli_verify import verify_command
-from eligibility.profiles import parse_profile
-from eligibility.remediation import plan
-from eligibility.strategies import Case, Improvement, cases
-from eligibility.verify import (
+from eligibility import load_catalog, load_profile
+from eligibility.cli import verify as cli_verify
+from eligibility.cli.verify import verify_command
+from eligibility.documents.yamlio import load_yaml
+from eligibility.evaluation.check import check
+from eligibility.evaluation.remediation import plan
+from eligibility.profile.loading import parse_profile
+from eligibility.verify import properties as verify
+from eligibility.verify.properties import (
     PROPERTIES,
     Context,
     Counterexample,
@@ -34,7 +36,7 @@ from eligibility.verify import (
     profile_document,
     run_property,
 )
-from eligibility.yamlio import load_yaml
+from eligibility.verify.strategies import Case, Improvement, cases
 
 RULES = ROOT / "rules"
 CATALOG = load_catalog(RULES)

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import COMMUNES, FIXTURES, ROOT
 
-from eligibility.cli import main
+from eligibility.cli.main import main
+from eligibility.documents.xlsx import read_rows, workbook_bytes
 from eligibility.web import create_app
 from eligibility.web.app import MAX_UPLOAD
-from eligibility.xlsx import read_rows, workbook_bytes
 
 POULX = COMMUNES / "30206-poulx.yaml"
 MATRIX = FIXTURES / "audit" / "matrice.csv"
@@ -30,7 +30,7 @@ def client() -> Any:
 
 
 def _json_profile(path: Any) -> dict[str, Any]:
-    from eligibility.yamlio import load_yaml
+    from eligibility.documents.yamlio import load_yaml
 
     return load_yaml(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
@@ -200,7 +200,7 @@ def test_serve_is_a_command_and_cli_stays_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, eligibility.cli; print('flask' in sys.modules)"
+    code = "import sys, eligibility.cli.main; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.strip()
     assert out == "False"

@@ -6,7 +6,7 @@ imported only here, so that the command line stays light.
 
 from __future__ import annotations
 
-from .app import create_app
+from eligibility.web.app import create_app
 
 __all__ = ["create_app", "serve"]
 

@@ -2,7 +2,7 @@
 
 Design decisions:
 
-* No eligibility logic here. A verdict is ``eligibility.check``; its explanation is
+* No eligibility logic here. A verdict is ``eligibility.evaluation.check``; its explanation is
   ``render.explanations`` (the same ``BrickExplanation`` the CLI prints), its JSON is
   ``render.check_json_data`` (so ``POST /api/check`` equals ``check --format json``);
   an audit is ``audit.run_audit`` and its reports ``audit_reports``.
@@ -42,22 +42,34 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..catalog import Catalog, load_catalog
-from ..check import check
-from ..errors import InputError
-from ..explain import SYMBOLS, BrickExplanation, fact_label, short_name, step_text
-from ..model import Profile
-from ..profiles import parse_document, parse_profile
-from ..render import _header as render_header
-from ..render import _summary as render_summary
-from ..render import check_json_data, check_markdown, explanations
-from ..verdicts import Evaluation
-from . import form as forms
-from .rules_view import brick_page, catalog_json, checks_summary, rule_page, rules_overview
-from .svg import graph_svg
+from eligibility.catalog.model import Catalog, load_catalog
+from eligibility.errors import InputError
+from eligibility.evaluation.check import check
+from eligibility.evaluation.verdicts import Evaluation
+from eligibility.explain.derivation import (
+    SYMBOLS,
+    BrickExplanation,
+    fact_label,
+    short_name,
+    step_text,
+)
+from eligibility.profile.loading import parse_document, parse_profile
+from eligibility.profile.model import Profile
+from eligibility.reports.check import _header as render_header
+from eligibility.reports.check import _summary as render_summary
+from eligibility.reports.check import check_json_data, check_markdown, explanations
+from eligibility.web import form as forms
+from eligibility.web.rules_view import (
+    brick_page,
+    catalog_json,
+    checks_summary,
+    rule_page,
+    rules_overview,
+)
+from eligibility.web.svg import graph_svg
 
 if TYPE_CHECKING:  # the audit modules are imported by the audit routes: a quick start
-    from ..audit import AuditOptions, AuditRun
+    from eligibility.audit.findings import AuditOptions, AuditRun
 
 T = TypeVar("T")
 
@@ -307,7 +319,7 @@ def create_app(rules: str | None = None) -> Flask:
 
     def audit_uploads(uploads: list[FileStorage], options: AuditOptions) -> AuditRun:
         """Write each upload under a temporary folder (names made here), audit, clean up."""
-        from ..audit import run_audit
+        from eligibility.audit.findings import run_audit
 
         names: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="eligibility-web-") as folder:
@@ -325,7 +337,7 @@ def create_app(rules: str | None = None) -> Flask:
         return renamed(run, names)
 
     def audit_options() -> AuditOptions:
-        from ..audit import AuditOptions
+        from eligibility.audit.findings import AuditOptions
 
         day = _as_of()
         compare_text = request.values.get("compare", "")
@@ -365,7 +377,7 @@ def create_app(rules: str | None = None) -> Flask:
 
     @app.get("/audit/<token>/report.<fmt>")
     def audit_download(token: str, fmt: str) -> Any:
-        from .. import audit_reports
+        from eligibility.reports import audit as audit_reports
 
         run = library.kept(token)
         lang = _lang()
@@ -378,7 +390,7 @@ def create_app(rules: str | None = None) -> Flask:
             return attachment(excel_csv(library.call(audit_reports.audit_csv, run, lang)),
                               f"audit-{stamp}.csv", "text/csv; charset=utf-8")
         if fmt == "xlsx":
-            from .exports import audit_workbook
+            from eligibility.web.exports import audit_workbook
 
             return attachment(library.call(audit_workbook, run, lang), f"audit-{stamp}.xlsx",
                               "application/vnd.openxmlformats-officedocument."
@@ -447,7 +459,7 @@ def create_app(rules: str | None = None) -> Flask:
 
     @app.post("/api/audit")
     def api_audit() -> Any:
-        from .. import audit_reports
+        from eligibility.reports import audit as audit_reports
 
         lang = _lang()
         try:
@@ -632,8 +644,8 @@ def quotes_of(catalog: Catalog) -> dict[str, str]:
 
 def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
     """What the audit page shows, from the library's report functions."""
-    from .. import audit_reports
-    from ..audit import OPEN, brick_summaries, cells, rule_label, totals
+    from eligibility.audit.findings import OPEN, brick_summaries, cells, rule_label, totals
+    from eligibility.reports import audit as audit_reports
 
     catalog = run.catalog
     findings = {s: list(run.findings(s)) for s in ("error", "warning", "info")}

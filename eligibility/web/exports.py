@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 
-from .. import audit_reports
-from ..audit import AuditRun, cells
-from ..xlsx import workbook_bytes
+from eligibility.audit.findings import AuditRun, cells
+from eligibility.documents.xlsx import workbook_bytes
+from eligibility.reports import audit as audit_reports
 
 
 def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
-    from .app import EXCEL_COLUMNS_FR
+    from eligibility.web.app import EXCEL_COLUMNS_FR
 
     catalog = run.catalog
     fr = lang != "en"

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import Catalog
-from ..errors import InputError
-from ..facts import FIELDS, SOURCE_FIELDS, FieldSpec, field_spec
-from ..model import Profile
+from eligibility.catalog.model import Catalog
+from eligibility.errors import InputError
+from eligibility.profile.facts import FIELDS, SOURCE_FIELDS, FieldSpec, field_spec
+from eligibility.profile.model import Profile
 
 MEMBER = "nimes-metropole"
 UNKNOWN = ""  # the value of "je ne sais pas"

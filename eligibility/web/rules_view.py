@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import Brick, Catalog, Rule
-from ..conditions import Condition, Leaf, children
-from ..explain import describe_test, fact_label
-from ..graph import withdrawn
+from eligibility.catalog.conditions import Condition, Leaf, children
+from eligibility.catalog.model import Brick, Catalog, Rule
+from eligibility.explain.derivation import describe_test, fact_label
+from eligibility.reports.graph import withdrawn
 
 VERIFY_EXAMPLES = 20
 VERIFY_SEED = 2022
@@ -100,8 +100,8 @@ def rule_page(catalog: Catalog, rule_id: str, lang: str) -> dict[str, Any] | Non
 def checks_summary(catalog: Catalog, cache: dict[str, Any], rules: str | None) -> dict[str, Any]:
     """Lint and a small seeded verify of the loaded catalog (computed once per process)."""
     if "summary" not in cache:
-        from ..lint import lint_report
-        from ..verify import verify
+        from eligibility.lint.checks import lint_report
+        from eligibility.verify.properties import verify
 
         lint = lint_report(rules)
         report = verify(catalog, examples=VERIFY_EXAMPLES, seed=VERIFY_SEED)

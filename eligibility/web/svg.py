@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..catalog import Catalog
-from ..graph import _edges, withdrawn
+from eligibility.catalog.model import Catalog
+from eligibility.reports.graph import _edges, withdrawn
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 180, 58, 22, 54, 16
 PER_ROW = 5  # a wide layer is folded over several rows, so the drawing fits a page

@@ -1,0 +1,317 @@
+"""What every command shares: options, date parsing, error reporting, safe output.
+
+Errors are shown in one place, ``guarded`` (used by the ``cli.Main`` group for every
+command, and by ``reports_input_errors`` for a command invoked on its own, as tests
+do): an ``EligibilityError`` becomes one ``error:`` line per problem on stderr and its
+``exit_code``; Ctrl-C exits 130 with one line; SIGTERM exits 143 silently (temporary
+files removed); a closed pipe on stdout (``| head -1``) ends quietly with 141, like a
+process killed by SIGPIPE; a full disk or any other write failure on stdout is an
+``error:`` line and exit 2; memory exhaustion and recursion too deep are ``error:``
+lines, exit 2, never a traceback.
+
+Output files (``--output``, see ``write_chunks``): never an input of the same run
+(``guard_output``), written atomically (temporary file beside, renamed over); a
+symbolic link is followed and its target replaced (the link stays); a device or a FIFO
+(``/dev/null``) is written straight into; a folder is refused; ``-`` is stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import functools
+import os
+import signal
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from eligibility.catalog.model import Catalog, load_catalog
+from eligibility.documents.bounded import (
+    LIMITS,
+    Limits,
+    escape_controls,
+    parse_size,
+    reset_stdin,
+    shown,
+)
+from eligibility.errors import EligibilityError, InputError, Interrupted, OutputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_PIPE = 128 + 13  # as a process killed by SIGPIPE
+STDOUT_NAME = "<stdout>"
+
+
+def fail(error: EligibilityError | str) -> None:
+    """Print a bad-input message (one line per problem) and exit with its code (2)."""
+    if isinstance(error, str):
+        error = InputError(error)
+    report(error)
+    sys.exit(error.exit_code)
+
+
+def report(error: EligibilityError) -> None:
+    """One ``error:`` line per problem on stderr; control characters from the input
+    (a file name, a value) are escaped so that no line can be forged."""
+    for line in error.lines():  # one problem a line: a newline in it is escaped too
+        click.echo(f"error: {escape_controls(line)}", err=True)
+
+
+class _PipeClosed(Exception):
+    """Whoever read stdout stopped reading (``| head``)."""
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _PipeClosed from None
+    except OSError as error:
+        _silence_stdout()
+        raise OutputError(f"cannot write: {error.strerror or error}",
+                          source=STDOUT_NAME) from None
+    except ValueError:  # stdout closed by the caller
+        pass
+
+
+def guarded(call: Callable[[], Any]) -> Any:
+    """Run a command; every failure ends as described in the module docstring."""
+    try:
+        try:
+            return call()
+        finally:
+            _flush_stdout()
+    except EligibilityError as error:
+        report(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        report(Interrupted())
+        sys.exit(Interrupted.exit_code)
+    except (_PipeClosed, BrokenPipeError):
+        _silence_stdout()
+        sys.exit(EXIT_PIPE)
+    except MemoryError:
+        report(InputError("out of memory: an input is too large for this machine",
+                          hint="split the input, or lower what --max-input-size allows"))
+        sys.exit(EXIT_BAD_INPUT)
+    except RecursionError:
+        report(InputError("an input is nested too deeply"))
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as error:  # click.echo on a full disk (/dev/full), a lost terminal
+        if error.errno == errno.EPIPE:
+            _silence_stdout()
+            sys.exit(EXIT_PIPE)
+        _silence_stdout()
+        report(OutputError(f"cannot write: {error.strerror or error}",
+                           source=error.filename or STDOUT_NAME))
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def reports_input_errors(command: F) -> F:
+    """Turn bad input into ``error:`` lines and exit 2, never a traceback (``guarded``)."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return guarded(lambda: command(*args, **kwargs))
+    return wrapper  # type: ignore[return-value]
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # finally blocks (temporary files) still run
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM ends the run like an exception (cleaning up), silently; SIGPIPE stays
+    Python's default (an exception), so that the pipe is handled in ``guarded``."""
+    with contextlib.suppress(ValueError):  # not the main thread (a test runner)
+        signal.signal(signal.SIGTERM, _terminate)
+    reset_stdin()
+    LIMITS.max_input_size = Limits().max_input_size  # --max-input-size sets it for one run
+
+
+def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        if not value.isascii() or len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"expected a date YYYY-MM-DD (got {shown(value)})",
+                         source=option) from None
+
+
+def catalog_from(rules: str | None) -> Catalog:
+    return load_catalog(rules)
+
+
+def catalog_files(rules: str | None) -> list[str]:
+    """The files of the catalog a run reads (``--rules DIR``, else the shipped one)."""
+    from eligibility.catalog.model import shipped_rules_dir
+
+    folder = Path(rules) if rules else shipped_rules_dir()
+    if folder.is_file():
+        return [str(folder)]
+    with contextlib.suppress(OSError):
+        return [str(p) for p in folder.rglob("*") if p.is_file()]
+    return []
+
+
+def _set_max_input_size(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        try:
+            LIMITS.max_input_size = parse_size(value)
+        except InputError as error:
+            raise click.BadParameter(error.message) from None
+
+
+rules_option = click.option(
+    "--rules", "rules", metavar="DIR", default=None,
+    help="Use the catalog in DIR instead of the shipped one.")
+as_of_option = click.option(
+    "--as-of", "as_of", metavar="DATE", default=None,
+    help="Evaluate on this date (YYYY-MM-DD; default: today).")
+output_option = click.option(
+    "--output", "-o", "output", metavar="FILE", default=None,
+    help="Write to FILE (atomically: a reader never sees half a file) instead of stdout; "
+         "- is stdout. Never an input of the same run.")
+lang_option = click.option(
+    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+    help="Language of messages and explanations.")
+max_input_size_option = click.option(
+    "--max-input-size", "max_input_size", metavar="SIZE", default=None, expose_value=False,
+    is_eager=True, callback=_set_max_input_size,
+    help="Largest input file read, e.g. 64M (the default), 1G.")
+
+
+def guard_output(output: str | None, inputs: Iterable[str | Path]) -> None:
+    """Refuse an ``--output`` that is one of the run's inputs (the same file, by device
+    and inode, whatever the name: a hard link or a symbolic link too)."""
+    if output is None or output == "-":
+        return
+    try:
+        target = os.stat(output)
+    except OSError:
+        return  # a new file cannot be an input
+    if not stat.S_ISREG(target.st_mode):
+        return
+    for given in inputs:
+        if str(given) == "-":
+            continue
+        with contextlib.suppress(OSError):
+            info = os.stat(given)
+            if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+                raise InputError(f"is an input of this run ({given}): it would be overwritten",
+                                 source="--output", hint="write the report to another file")
+
+
+def input_files(paths: Iterable[str]) -> list[str]:
+    """The files a run reads from PATH... (folder members included), for ``guard_output``."""
+    from eligibility.profile.loading import find_profiles
+
+    found: list[str] = []
+    for given in paths:
+        if given != "-" and os.path.isdir(given):
+            found += find_profiles(given)[0]
+        else:
+            found.append(given)
+    return found
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically (see ``write_chunks``)."""
+    write_chunks([text if text.endswith("\n") else text + "\n"], output)
+
+
+def _terminal_safe(chunks: Iterable[str]) -> Iterable[str]:
+    """On a terminal, control characters other than newlines and tabs are escaped (the
+    renderers' own colour codes are not used on a terminal's stdout, so none are lost)."""
+    for chunk in chunks:
+        yield escape_controls(chunk, keep_newlines=True)
+
+
+def write_chunks(chunks: Iterable[str], output: str | None) -> None:
+    """Print the report, or write it to ``output`` atomically: into a temporary file
+    beside it, renamed over it once complete (a reader never sees half a report, and a
+    failure or SIGTERM leaves the old file as it was and no temporary file). The file
+    gets the usual permissions (those of the file it replaces, else 0666 less the
+    umask), not mkstemp's 0600. A symbolic link is followed (its target is replaced, the
+    link stays); a device or FIFO is written into directly; a folder is refused."""
+    if output is None or output == "-":
+        stream = sys.stdout
+        if stream.isatty():
+            chunks = _terminal_safe(chunks)
+        try:
+            for chunk in chunks:
+                stream.write(chunk)
+        except BrokenPipeError:  # `| head`: the reader has all it wanted
+            raise _PipeClosed from None
+        except OSError as error:
+            _silence_stdout()
+            raise OutputError(f"cannot write: {error.strerror or error}",
+                              source=STDOUT_NAME) from None
+        _flush_stdout()
+        return
+    target = Path(os.path.realpath(output))  # through symbolic links, to what they name
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror or error}", source=output) from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OutputError("is a folder, expected a file name", source=output)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_through(chunks, output)
+        return
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = info.st_mode & 0o777 if info is not None else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror or error}", source=output) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _write_through(chunks: Iterable[str], output: str) -> None:
+    """A device or a FIFO: written into as it is (there is nothing to replace)."""
+    try:
+        fd = os.open(output, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a FIFO nobody reads: do not wait for one
+            raise OutputError("a pipe that nobody reads", source=output) from None
+        raise OutputError(f"cannot write: {error.strerror or error}", source=output) from None
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -1,0 +1,723 @@
+"""The durable-rules adapter: every condition node of the catalog decided by the rule engine.
+
+This is the only module that imports durable-rules (2.0.28, C module
+``durable_rules_engine``). It drives the C module directly, as
+``durable.engine.Ruleset`` does, without ``durable.engine.Host`` (whose background
+threads lose results) and without running Python actions.
+
+Compilation. Every node ``n`` becomes two single-fact patterns: ``T(n)`` matches iff
+``n`` holds, ``F(n)`` iff it fails; an unknown node matches neither. Leaves test a
+present key (a comparison on a missing key is false in durable, ``$neq`` too);
+negations are pushed down (``T(all) = $and T(c)``, ``F(all) = $or F(c)``, ``T(not c) =
+F(c)``...). Facts are flattened into one durable fact of scalar keys: a level becomes
+its rank, an enum/text value an integer code (index among the strings the rules
+name, -1 for any other), a set one boolean key per value the rules name, a bool
+stays a bool, a number stays a number (clamped to +-2**53, written so durable
+parses it). Only keys some rule reads are sent. No string ever reaches durable.
+
+Evaluation. One fact per ruleset with a fresh ``sid``; the fired rule names are
+read from ``start_action_for_state`` / ``complete_and_start_action``; the state is
+deleted at once. A lowest-priority catch-all rule matches every fact, so no state
+is ever deleted without a fired rule (that segfaults). The outcome is checked before
+it is returned: a leaf on a present fact must be decided, on an absent fact must not,
+T and F never both, and every combinator must agree (Kleene) with its children's
+engine outcomes; otherwise :class:`EngineError`.
+
+Limits of durable-rules 2.0.28 measured for this module (CPython 3.11):
+
+* at most 64 rule matches per asserted fact, else error 303 on ``assert_fact``; an
+  ``$or`` matches once per true branch, so ``T(any(a, b))`` can count twice;
+* an alpha node with more than 512 distinct children makes ``create_ruleset`` loop
+  forever (the GIL held: the process hangs), e.g. 513 rules testing one key;
+* at most 15 ``$and``/``$or`` per pattern (error 113);
+* at most 253 properties per fact, ``sid`` included (error 302);
+* property names are identified by their 32-bit FNV-1a hash only: two names with the
+  same hash are silently the same property (both rules fire, twice);
+* a number is parsed as an int up to the first non-digit unless it has a fraction:
+  ``1e-07`` is a parse error (204); ``1.0e-07`` is read right.
+
+Nodes are therefore split over as many rulesets ("chunks") as needed to keep each
+within these limits, with margins; the shipped catalog needs one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import durable_rules_engine as _dre
+
+from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, Truth, walk
+
+if TYPE_CHECKING:
+    from eligibility.catalog.model import Catalog
+
+__all__ = ["DurableEngine", "EngineError", "engine_for"]
+
+
+class EngineError(RuntimeError):
+    """durable-rules failed or gave an inconsistent answer: no result can be trusted."""
+
+
+# --- limits (measured values minus a margin) -----------------------------------------
+
+_MAX_MATCHES = 60            # per fact and ruleset, catch-all excluded (durable: 64 in all)
+_MAX_OPERATORS = 15          # $and/$or per pattern (durable: error 113 at 16)
+_MAX_ALPHA_CHILDREN = 480    # per alpha node (durable: a 513th child hangs forever)
+_MAX_NEX_CHILDREN = 120      # $nex/forward children per alpha node (durable: 128)
+_MAX_BETAS = 240             # rules ending on one alpha node (durable: 256)
+_MAX_KEYS = 240              # flattened keys per fact (durable: 253 with sid)
+_MAX_RULES = 1000            # rules per ruleset
+_SAFE = 2 ** 53              # numbers beyond are clamped; thresholds must be below
+_RESERVED = ("sid", "id", "$s", "$m", "$forward")
+_MARKER = "_q"               # sent in every fact: the catch-all rule tests it
+_CATCH_ALL = "c"
+_OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+
+# --- single-fact patterns ------------------------------------------------------------
+# ("cmp", op, key, value): op is "eq" (written {key: value}) or a durable operator;
+# ("and", parts) / ("or", parts); NEVER: a pattern no fact matches (the rule is left out).
+
+Pattern = tuple
+NEVER: Pattern = ("never",)
+
+
+def _cmp(op: str, key: str, value: Any) -> Pattern:
+    return ("cmp", op, key, value)
+
+
+def _combine(kind: str, parts: Iterable[Pattern]) -> Pattern:
+    flat: list[Pattern] = []
+    for part in parts:
+        if part == NEVER:
+            if kind == "and":
+                return NEVER
+            continue
+        for sub in (part[1] if part[0] == kind else (part,)):
+            if sub not in flat:
+                flat.append(sub)
+    if not flat:
+        return NEVER  # an empty $or; an empty $and cannot happen (a leaf always tests a key)
+    return flat[0] if len(flat) == 1 else (kind, tuple(flat))
+
+
+def _and(parts: Iterable[Pattern]) -> Pattern:
+    return _combine("and", parts)
+
+
+def _or(parts: Iterable[Pattern]) -> Pattern:
+    return _combine("or", parts)
+
+
+def _operators(pattern: Pattern) -> int:
+    if pattern[0] in ("and", "or"):
+        return 1 + sum(_operators(p) for p in pattern[1])
+    return 0
+
+
+def _matches(pattern: Pattern) -> int:
+    """An upper bound of the matches one fact can make (an $or matches once per true branch)."""
+    if pattern == NEVER:
+        return 0
+    if pattern[0] == "cmp":
+        return 1
+    if pattern[0] == "and":
+        return math.prod(_matches(p) for p in pattern[1])
+    total, equalities = 0, set()
+    for part in pattern[1]:
+        if part[0] == "cmp" and part[1] == "eq":  # equalities on one key exclude each other
+            if part[2] not in equalities:
+                equalities.add(part[2])
+                total += 1
+        else:
+            total += _matches(part)
+    return total
+
+
+def _keys(pattern: Pattern) -> set[str]:
+    if pattern[0] == "cmp":
+        return {pattern[2]}
+    if pattern[0] in ("and", "or"):
+        return set().union(*(_keys(p) for p in pattern[1]))
+    return set()
+
+
+def _number_text(value: int | float) -> str:
+    """A number as durable's parser reads it: a float always has a fraction before 'e'."""
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    if not math.isfinite(value):
+        raise ValueError(f"cannot send {text} to durable-rules")
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _to_json(value: Any) -> str:
+    """JSON for durable-rules (``json.dumps`` writes ``1e-07``, which durable misreads)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_to_json(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    raise TypeError(f"cannot write {value!r} for durable-rules")
+
+
+def _pattern_json(pattern: Pattern) -> dict[str, Any]:
+    if pattern[0] == "cmp":
+        _, op, key, value = pattern
+        return {key: value} if op == "eq" else {op: {key: value}}
+    return {"$" + pattern[0]: [_pattern_json(p) for p in pattern[1]]}
+
+
+def _fnv1a(text: str) -> int:
+    value = 2166136261
+    for byte in text.encode():
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+# --- facts: how each fact the rules read is flattened ---------------------------------
+
+@dataclass
+class _Field:
+    """One fact path: its kind, its durable key(s) and the encoding of its values."""
+
+    path: str
+    kind: str                       # bool, number, level, code, set
+    key: str
+    rank: Mapping[str, int] | None = None
+    codes: dict[str, int] = field(default_factory=dict)
+    members: dict[str, str] = field(default_factory=dict)  # set value -> its bool key
+    presence: bool = False          # a set read by an empty includes/excludes: send key too
+
+    def durable_keys(self) -> list[str]:
+        if self.kind == "set":
+            return [*self.members.values(), *([self.key] if self.presence else [])]
+        return [self.key]
+
+    def encode(self, value: Any) -> str:
+        """The ``"key":value`` pairs of this fact, comma-separated, after validating it."""
+        kind = self.kind
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise TypeError(f"fact {self.path}: expected true or false, got {value!r}")
+            return f'"{self.key}":{"true" if value else "false"}'
+        if kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"fact {self.path}: expected a number, got {value!r}")
+            if value != value:
+                raise ValueError(f"fact {self.path}: NaN is not a value (leave the fact out)")
+            if value > _SAFE:
+                value = _SAFE
+            elif value < -_SAFE:
+                value = -_SAFE
+            return f'"{self.key}":{_number_text(value)}'
+        if kind == "level":
+            assert self.rank is not None
+            rank = self.rank.get(value) if isinstance(value, str) else None
+            if rank is None:
+                raise ValueError(f"fact {self.path}: unknown level {value!r} "
+                                 f"(expected one of: {', '.join(self.rank)})")
+            return f'"{self.key}":{rank}'
+        if kind == "code":
+            if not isinstance(value, str):
+                raise TypeError(f"fact {self.path}: expected a string, got {value!r}")
+            return f'"{self.key}":{self.codes.get(value, -1)}'
+        if isinstance(value, (str, bytes)) or not isinstance(
+                value, (set, frozenset, list, tuple)):
+            raise TypeError(f"fact {self.path}: expected a set of values, got {value!r}")
+        pairs = [f'"{key}":{"true" if member in value else "false"}'
+                 for member, key in self.members.items()]
+        if self.presence:
+            pairs.append(f'"{self.key}":true')
+        return ",".join(pairs)
+
+
+_KINDS = {"bool": "bool", "count": "number", "amount": "number", "level": "level",
+          "enum": "code", "text": "code", "set": "set"}
+
+
+def _infer_kind(path: str, leaves: list[Leaf]) -> str:
+    """The encoding of a fact, from the tests the rules make on it."""
+    ops = {leaf.op for leaf in leaves}
+    if ops & {"includes", "excludes"}:
+        if not ops <= {"includes", "excludes"}:
+            raise ValueError(f"fact {path}: set operators mixed with {sorted(ops)}")
+        return "set"
+    if any(leaf.rank is not None for leaf in leaves):
+        return "level"
+    values = [v for leaf in leaves
+              for v in (leaf.value if leaf.op in ("in", "not_in") else (leaf.value,))]
+    if values and all(isinstance(v, bool) for v in values):
+        return "bool"
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "number"
+    if all(isinstance(v, str) for v in values):
+        return "code"
+    raise ValueError(f"fact {path}: cannot tell its kind from the values {values!r}")
+
+
+def _key_for(path: str, taken: set[str]) -> str:
+    base = "f_" + re.sub(r"[^A-Za-z0-9_]", "_", path.replace(".", "__"))
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}_{n}"
+    taken.add(key)
+    return key
+
+
+def _build_fields(leaves: list[Leaf]) -> dict[str, _Field]:
+    by_path: dict[str, list[Leaf]] = {}
+    for leaf in leaves:
+        by_path.setdefault(leaf.fact, []).append(leaf)
+    taken: set[str] = set()
+    fields: dict[str, _Field] = {}
+    for path, group in by_path.items():
+        kind = _infer_kind(path, group)
+        spec_field = _Field(path, kind, _key_for(path, taken))
+        if kind == "level":
+            ranks = {tuple(sorted(leaf.rank.items())) for leaf in group if leaf.rank is not None}
+            if len(ranks) != 1 or any(leaf.rank is None for leaf in group):
+                raise ValueError(f"fact {path}: its leaves disagree on the order of levels")
+            spec_field.rank = dict(next(iter(ranks)))
+        elif kind == "code":
+            strings = sorted({v for leaf in group for v in
+                              (leaf.value if leaf.op in ("in", "not_in") else (leaf.value,))})
+            spec_field.codes = {s: i for i, s in enumerate(strings)}
+        elif kind == "set":
+            members = sorted({v for leaf in group for v in leaf.value})
+            spec_field.members = {m: _key_for(f"{path}.{m}", taken) for m in members}
+            spec_field.presence = any(not leaf.value for leaf in group)
+        fields[path] = spec_field
+    hashes: dict[int, str] = {_fnv1a(name): name for name in (*_RESERVED, _MARKER)}
+    for spec_field in fields.values():
+        for key in spec_field.durable_keys():
+            other = hashes.setdefault(_fnv1a(key), key)
+            if other != key:  # durable knows a property by this hash alone
+                raise EngineError(f"durable-rules property names {other!r} and {key!r} "
+                                  "have the same hash: rename one")
+    return fields
+
+
+_OPPOSITE = {"eq": "$neq", "$neq": "eq", "$lt": "$gte", "$gte": "$lt",
+             "$lte": "$gt", "$gt": "$lte"}
+_DURABLE_OP = {"eq": "eq", "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+def _leaf_patterns(leaf: Leaf, spec: _Field) -> tuple[Pattern, Pattern]:
+    """(T, F) of a leaf: the fact present and the test true / present and false."""
+    op, value, key, kind = leaf.op, leaf.value, spec.key, spec.kind
+    where = f"condition {leaf.node_id} ({leaf.fact} {op} {value!r})"
+    if kind == "set":
+        member_keys = [spec.members[v] for v in value]
+        if not member_keys:  # includes () holds, excludes () holds: only presence counts
+            return _cmp("eq", key, True), NEVER
+        wanted = op == "includes"
+        return (_and(_cmp("eq", k, wanted) for k in member_keys),
+                _or(_cmp("eq", k, not wanted) for k in member_keys))
+    if op in ("in", "not_in"):
+        if kind == "bool" or kind == "number":
+            raise ValueError(f"{where}: '{op}' is not supported on a {kind} fact")
+        codes = ([spec.rank[v] for v in value if v in spec.rank] if kind == "level"  # type: ignore[index]
+                 else [spec.codes[v] for v in value])
+        inside = _or(_cmp("eq", key, c) for c in codes)
+        outside = (_and(_cmp("$neq", key, c) for c in codes) if codes
+                   else _cmp("$ex", key, 1))
+        return (inside, outside) if op == "in" else (outside, inside)
+    if op not in _DURABLE_OP:
+        raise ValueError(f"{where}: unknown operator")
+    durable_op = _DURABLE_OP[op]
+    if kind == "bool":
+        if op not in ("eq", "ne") or not isinstance(value, bool):
+            raise ValueError(f"{where}: a bool fact takes eq/ne true/false")
+        holds = value if op == "eq" else not value  # a present bool is true or false
+        return _cmp("eq", key, holds), _cmp("eq", key, not holds)
+    if kind == "level":
+        if value not in spec.rank:  # type: ignore[operator]
+            raise ValueError(f"{where}: {value!r} is not a level")
+        value = spec.rank[value]  # type: ignore[index]
+    elif kind == "code":
+        if op not in ("eq", "ne"):
+            raise ValueError(f"{where}: '{op}' is not supported on a string fact")
+        value = spec.codes[value]
+    elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and abs(value) < _SAFE):
+        raise ValueError(f"{where}: thresholds must be numbers between -2**53 and 2**53")
+    return _cmp(durable_op, key, value), _cmp(_OPPOSITE[durable_op], key, value)
+
+
+# --- chunks: rulesets kept within durable's limits -------------------------------------
+
+@dataclass
+class _Rule:
+    name: str
+    node: int
+    outcome: bool
+    pattern: Pattern
+
+
+class _Network:
+    """A model of durable's alpha network, to keep every node under its fixed sizes."""
+
+    def __init__(self) -> None:
+        self.children: list[dict[tuple, int]] = [{}]
+        self.nex = [0]
+        self.betas = [0]
+
+    def _new(self) -> int:
+        self.children.append({})
+        self.nex.append(0)
+        self.betas.append(0)
+        return len(self.children) - 1
+
+    def _add(self, pattern: Pattern, parent: int) -> int:
+        if pattern[0] == "cmp":
+            _, op, key, value = pattern
+            atom = (key, op, type(value).__name__, value)
+            child = self.children[parent].get(atom)
+            if child is None:
+                child = self.children[parent][atom] = self._new()
+            return child
+        if pattern[0] == "and":
+            for part in pattern[1]:
+                parent = self._add(part, parent)
+            return parent
+        forward = self._new()  # durable joins the branches of an $or on a new node
+        for part in pattern[1]:
+            self.nex[self._add(part, parent)] += 1
+        return forward
+
+    def add_rule(self, pattern: Pattern) -> None:
+        self.betas[self._add(pattern, 0)] += 1
+
+    def within_limits(self) -> bool:
+        return (max(len(c) for c in self.children) <= _MAX_ALPHA_CHILDREN
+                and max(self.nex) <= _MAX_NEX_CHILDREN and max(self.betas) <= _MAX_BETAS)
+
+
+@dataclass
+class _Chunk:
+    nodes: list[int] = field(default_factory=list)
+    rules: list[_Rule] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    fields: list[str] = field(default_factory=list)  # fact paths, in field order
+    matches: int = 0
+    handle: int = 0
+
+    def definition(self) -> dict[str, Any]:
+        rules: dict[str, Any] = {r.name: {"all": [{"m": _pattern_json(r.pattern)}]}
+                                 for r in self.rules}
+        rules[_CATCH_ALL] = {"all": [{"m": _pattern_json(_CATCH_ALL_PATTERN)}], "pri": 65000}
+        return rules
+
+
+@dataclass
+class _Node:
+    node_id: str
+    kind: str                       # leaf, all, any, not
+    children: tuple[int, ...] = ()
+    fact: str = ""
+
+
+_CATCH_ALL_PATTERN = _cmp("$ex", _MARKER, 1)
+_SERIAL = itertools.count(1)
+_BUILD_LOCK = threading.Lock()
+
+
+def _after_fork() -> None:
+    global _BUILD_LOCK, _ENGINES_LOCK
+    _BUILD_LOCK = threading.Lock()  # a lock copied while held would stay held forever
+    _ENGINES_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+class DurableEngine:
+    """Decides every condition node of a catalog with durable-rules.
+
+    One instance holds one ruleset per chunk (one for the shipped catalog); rulesets
+    are never freed by durable-rules, so build one engine per catalog and process
+    (:func:`engine_for`). Safe to share between threads (calls are serialised: the
+    C code holds the GIL anyway). In a forked child the engine builds new rulesets
+    on first use. The catalog must not change after the engine is built.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        from eligibility.catalog.model import (
+            all_nodes,  # catalog imports nothing from here; keep it lazy
+        )
+
+        self._compile(list(all_nodes(catalog)))
+        self._pid = -1
+        self._lock = threading.Lock()
+        self._sids = itertools.count(1)
+        self._ensure_rulesets()
+
+    # -- compilation ---------------------------------------------------------------
+
+    def _compile(self, roots_and_nodes: list[Condition]) -> None:
+        index: dict[str, int] = {}
+        conditions: list[Condition] = []
+        for condition in roots_and_nodes:
+            for node in walk(condition):
+                seen = index.get(node.node_id)
+                if seen is None:
+                    index[node.node_id] = len(conditions)
+                    conditions.append(node)
+                elif conditions[seen] != node:
+                    raise ValueError(f"two different conditions share the id {node.node_id!r}")
+        self.node_ids: tuple[str, ...] = tuple(c.node_id for c in conditions)
+        self._fields = _build_fields([c for c in conditions if isinstance(c, Leaf)])
+
+        nodes: list[_Node] = []
+        for c in conditions:
+            if isinstance(c, Leaf):
+                nodes.append(_Node(c.node_id, "leaf", fact=c.fact))
+            else:
+                kids = (c.child,) if isinstance(c, Not) else c.children
+                nodes.append(_Node(c.node_id, {All: "all", Any_: "any", Not: "not"}[type(c)],
+                                   tuple(index[k.node_id] for k in kids)))
+        self._nodes = nodes
+        # children before parents, for the patterns and for the consistency check
+        order: list[int] = []
+        placed = [False] * len(nodes)
+
+        def place(i: int) -> None:
+            if not placed[i]:
+                placed[i] = True
+                for k in nodes[i].children:
+                    place(k)
+                order.append(i)
+
+        for i in range(len(nodes)):
+            place(i)
+        self._order = order
+        patterns: list[tuple[Pattern, Pattern]] = [(NEVER, NEVER)] * len(nodes)
+        for i in order:
+            c, node = conditions[i], nodes[i]
+            kids = [patterns[k] for k in node.children]
+            if isinstance(c, Leaf):
+                patterns[i] = _leaf_patterns(c, self._fields[c.fact])
+            elif node.kind == "not":
+                patterns[i] = (kids[0][1], kids[0][0])
+            elif node.kind == "all":
+                patterns[i] = (_and(t for t, _ in kids), _or(f for _, f in kids))
+            else:
+                patterns[i] = (_or(t for t, _ in kids), _and(f for _, f in kids))
+
+        path_of_key = {k: f.path for f in self._fields.values() for k in f.durable_keys()}
+        field_order = list(self._fields)
+        self._chunks: list[_Chunk] = []
+        self._rule_of: dict[str, tuple[int, bool]] = {}
+        chunk = _Chunk()
+        for i, (t, f) in enumerate(patterns):
+            rules = []
+            for outcome, pattern in ((True, t), (False, f)):
+                branches = pattern[1] if pattern[0] == "or" else (pattern,)
+                for b, branch in enumerate(b for b in branches if b != NEVER):
+                    name = f"{'t' if outcome else 'f'}{i}" + (f"_{b}" if len(branches) > 1 else "")
+                    if _operators(branch) > _MAX_OPERATORS:
+                        raise EngineError(f"condition {nodes[i].node_id} is too complex for "
+                                          f"durable-rules (more than {_MAX_OPERATORS} "
+                                          "all/any in one test): simplify it")
+                    rules.append(_Rule(name, i, outcome, branch))
+            keys = set().union(*(_keys(r.pattern) for r in rules)) if rules else set()
+            matches = max(_matches(t), _matches(f))
+            single = _Network()
+            for rule in rules:
+                single.add_rule(rule.pattern)
+            if (matches > _MAX_MATCHES or len(keys) > _MAX_KEYS or len(rules) > _MAX_RULES
+                    or not single.within_limits()):
+                raise EngineError(f"condition {nodes[i].node_id} is too large for "
+                                  "durable-rules: split it")
+            trial = _Network()
+            trial.add_rule(_CATCH_ALL_PATTERN)
+            for rule in [*chunk.rules, *rules]:
+                trial.add_rule(rule.pattern)
+            if chunk.nodes and (chunk.matches + matches > _MAX_MATCHES
+                                or len(chunk.keys | keys) > _MAX_KEYS
+                                or len(chunk.rules) + len(rules) > _MAX_RULES
+                                or not trial.within_limits()):
+                self._chunks.append(chunk)
+                chunk = _Chunk()
+            chunk.nodes.append(i)
+            chunk.rules.extend(rules)
+            chunk.keys |= keys
+            chunk.matches += matches
+            for rule in rules:
+                self._rule_of[rule.name] = (i, rule.outcome)
+        if chunk.nodes or not self._chunks:
+            self._chunks.append(chunk)
+        for chunk in self._chunks:
+            paths = {path_of_key[k] for k in chunk.keys}
+            chunk.fields = [p for p in field_order if p in paths]
+
+    def _ensure_rulesets(self) -> None:
+        """Create the rulesets in this process (again in a forked child)."""
+        with _BUILD_LOCK:
+            pid = os.getpid()
+            if self._pid == pid:
+                return
+            self._lock = threading.Lock()  # a lock copied by fork may be held forever
+            for chunk in self._chunks:
+                name = f"eligibility-{pid}-{next(_SERIAL)}"
+                try:
+                    chunk.handle = _dre.create_ruleset(name, _to_json(chunk.definition()))
+                except (_dre.error, MemoryError) as error:
+                    raise EngineError(f"durable-rules refused the ruleset: {error}") from error
+            self._pid = pid
+
+    @property
+    def chunk_count(self) -> int:
+        """How many rulesets the catalog needed (durable's limits, see the module doc)."""
+        return len(self._chunks)
+
+    def ruleset_definitions(self) -> list[dict[str, Any]]:
+        """The durable-rules JSON definitions, one per ruleset (for inspection)."""
+        return [chunk.definition() for chunk in self._chunks]
+
+    # -- evaluation ----------------------------------------------------------------
+
+    def _flatten(self, facts: Mapping[str, Any]) -> dict[str, str]:
+        """Each fact the rules read, as its ``"key":value`` pairs (validated)."""
+        encoded = {}
+        for path, spec in self._fields.items():
+            if path in facts:
+                value = facts[path]
+                if value is None:
+                    raise TypeError(f"fact {path} is None: leave an unknown fact out")
+                encoded[path] = spec.encode(value)
+        return encoded
+
+    def decide(self, facts: Mapping[str, Any]) -> dict[str, Truth]:
+        """node_id -> True/False/None for every node of ``all_nodes(catalog)``.
+
+        Equal to ``conditions.evaluate`` for each root, node for node. Raises
+        TypeError/ValueError for a fact of the wrong type, :class:`EngineError`
+        (a RuntimeError) when durable-rules fails or answers inconsistently.
+        """
+        encoded = self._flatten(facts)
+        fired: list[str] = []
+        if os.getpid() != self._pid:
+            self._ensure_rulesets()
+        with self._lock:
+            for chunk in self._chunks:
+                pairs = "".join("," + encoded[p] for p in chunk.fields if p in encoded)
+                fired.extend(self._run(chunk, pairs))
+        return self._outcome(fired, facts)
+
+    def _run(self, chunk: _Chunk, pairs: str) -> list[str]:
+        """Assert one fact in a fresh state, collect the fired rule names, delete the state."""
+        handle = chunk.handle
+        sid = str(next(self._sids))
+        text = f'{{"sid":"{sid}","{_MARKER}":1{pairs}}}'
+        try:
+            code, state = _dre.assert_fact(handle, text)
+        except (_dre.error, MemoryError) as error:
+            raise EngineError(f"durable-rules could not assert {text}: {error}") from error
+        if code != _OK:
+            # No rule fired: deleting this state would crash the process; leave it.
+            what = {_NOT_HANDLED: "no rule matched it, not even the catch-all",
+                    _OBSERVED: "the fact was already asserted"}.get(code, f"result {code}")
+            raise EngineError(f"durable-rules did not take the fact {text}: {what}")
+        names: list[str] = []
+        limit = len(chunk.rules) + 2
+        problem: BaseException | None = None
+        try:
+            result = _dre.start_action_for_state(handle, state)
+            message = result[1] if result else None
+            while message is not None:
+                names.append(message[2:message.index('"', 2)])
+                if len(names) > limit:
+                    _dre.abandon_action(handle, state)
+                    raise EngineError(f"durable-rules fired more than {limit} actions")
+                message = _dre.complete_and_start_action(handle, state)
+        except (_dre.error, MemoryError, ValueError) as error:
+            problem = error
+        finally:
+            try:
+                _dre.delete_state(handle, sid)
+            except (_dre.error, MemoryError) as error:
+                problem = problem or error
+        if isinstance(problem, EngineError):
+            raise problem
+        if problem is not None:
+            raise EngineError(f"durable-rules failed on {text}: {problem}") from problem
+        if names.count(_CATCH_ALL) != 1:
+            raise EngineError(f"durable-rules lost actions on {text}: the catch-all fired "
+                              f"{names.count(_CATCH_ALL)} times")
+        return names
+
+    def _outcome(self, fired: list[str], facts: Mapping[str, Any]) -> dict[str, Truth]:
+        values: list[Truth] = [None] * len(self._nodes)
+        rule_of = self._rule_of
+        for name in fired:
+            if name == _CATCH_ALL:
+                continue
+            found = rule_of.get(name)
+            if found is None:
+                raise EngineError(f"durable-rules fired an unknown rule {name!r}")
+            node, outcome = found
+            if values[node] is not None and values[node] != outcome:
+                raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
+                                  "both true and false")
+            values[node] = outcome
+        nodes = self._nodes
+        for i in self._order:
+            node, value = nodes[i], values[i]
+            if node.kind == "leaf":
+                known = node.fact in facts
+                if (value is None) == known:
+                    raise EngineError(
+                        f"durable-rules {'lost' if known else 'invented'} the outcome of "
+                        f"{node.node_id} ({node.fact} {'known' if known else 'unknown'})")
+                continue
+            kids = [values[k] for k in node.children]
+            if node.kind == "not":
+                expected = None if kids[0] is None else not kids[0]
+            else:
+                decisive = node.kind == "any"
+                expected = (decisive if decisive in kids else
+                            None if None in kids else not decisive)
+            if value is not expected:
+                raise EngineError(f"durable-rules gave {node.node_id} = {value}, but its "
+                                  f"parts give {expected}: an outcome was lost")
+        return dict(zip(self.node_ids, values, strict=True))
+
+
+_ENGINES: dict[tuple[int, int], tuple[Any, DurableEngine]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(catalog: Catalog) -> DurableEngine:
+    """The engine of ``catalog`` in this process, built once (a forked worker builds its own)."""
+    key = (os.getpid(), id(catalog))
+    entry = _ENGINES.get(key)
+    if entry is not None and entry[0] is catalog:
+        return entry[1]
+    with _ENGINES_LOCK:
+        entry = _ENGINES.get(key)
+        if entry is not None and entry[0] is catalog:
+            return entry[1]
+        for stale in [k for k in _ENGINES if k[0] != key[0]]:
+            del _ENGINES[stale]  # inherited from the parent process
+        engine = DurableEngine(catalog)
+        _ENGINES[key] = (catalog, engine)  # holding the catalog keeps its id unique
+        return engine

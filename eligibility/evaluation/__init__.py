@@ -1,0 +1,3 @@
+"""Layer 6 · evaluation: the pure function (catalog, profile, date) -> verdicts with reasons and plans.
+
+The reference evaluator is the executable specification; the durable engine must agree."""

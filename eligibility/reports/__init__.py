@@ -1,0 +1,1 @@
+"""Layer 9 · reports: renderers (text, markdown, JSON, HTML, CSV, graphs); they only format."""
