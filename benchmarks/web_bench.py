@@ -10,8 +10,8 @@ client; p50 and p95. The HTML what-if request (``POST /verdicts``, which also ex
 and plans) is timed the same way, side by side.
 
 A cold ``eligibility check`` is timed between the starts, so that a loaded machine shows
-as such (the ratio of the two is printed). Targets: the first page under 1 s after start; a check under 50 ms at the 95th
-percentile. Exits 1 when a target is missed.
+as such (the ratio of the two is printed). Targets: the first page under 1 s after start; a check
+under 50 ms at the 95th percentile. Exits 1 when a target is missed.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def test_text_report_fits_80_columns_matrix_then_summary_then_findings():
     text = result.stdout
     assert text.index("Synthèse par brique") < text.index("Erreurs (5)") < text.index(
         "Avertissements (13)") < text.index("Informations (")
-    assert "motif principal : « videoprotection » requise (30)" in text  # Générac: held, unauthorised
+    assert "motif principal : « videoprotection » requise (30)" in text  # Générac: unauthorised
     assert "depuis le 2022-05-30, signature de l'avenant n°6 : brique 9 supprimée" in text
     assert "[hypothèse · Avenant n°6 : les coûts de la brique 9 sont redistribués" in text
     assert text.rstrip().endswith("hypothèses signalées : 2")  # brick 9 → ADS is one

@@ -1,3 +1,3 @@
-"""Layer 6 · evaluation: the pure function (catalog, profile, date) -> verdicts with reasons and plans.
+"""Layer 6 · evaluation: (catalog, profile, date) -> verdicts with reasons and plans.
 
 The reference evaluator is the executable specification; the durable engine must agree."""

@@ -1,3 +1,3 @@
-"""Layer 4 · profile: a commune profile (pydantic, strict), read from a file, and the facts it gives.
+"""Layer 4 · profile: a commune profile (strict pydantic), read from a file; its facts.
 
 A fact the profile leaves out is unknown, never zero or false."""
