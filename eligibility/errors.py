@@ -18,9 +18,24 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# Every exit code of the command (CONTRACT §3); ``--help`` lists them (``EXIT_CODES``).
+EXIT_OK = 0
+EXIT_FAILED = 1  # not an error: the answer is no (a brick not eligible, a lint error…)
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141  # the reader of stdout stopped reading (as a process killed by SIGPIPE)
 EXIT_TERMINATED = 143
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "all went well"),
+    (EXIT_FAILED, "the answer is no: check/explain, a brick asked for is not eligible; "
+                  "audit, a finding reaches --fail-on; rules lint/verify, a failure"),
+    (EXIT_BAD_INPUT, "bad input or output: one error: line per problem, naming the file "
+                     "and the field"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+    (EXIT_PIPE, "stdout closed by its reader (| head), silently"),
+    (EXIT_TERMINATED, "terminated (SIGTERM), temporary files removed"),
+)
 
 
 class EligibilityError(Exception):

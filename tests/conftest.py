@@ -1,16 +1,21 @@
-"""Shared test fixtures: the shipped catalog and the fixture folder."""
+"""Shared test fixtures: the shipped catalog. Helpers live in helpers.py and builders.py
+(modules a test imports), never here."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import pytest
+from helpers import ROOT
 
 from eligibility import Catalog, load_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-COMMUNES = FIXTURES / "communes"
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Reports carry when they were generated (their provenance): one fixed instant, the
+    # reproducible-builds convention, keeps two runs of a command comparable byte for
+    # byte. tests/test_provenance.py tests the clock itself.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from conftest import ROOT
+from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import load_catalog

@@ -8,24 +8,41 @@ from typing import Any
 
 import pytest
 from builders import DROP, poulx
-from conftest import COMMUNES, FIXTURES
+from helpers import COMMUNES, FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility import check, load_profile, parse_profile
-from eligibility.audit.findings import (
-    DEFAULT_ENGINE,
-    AuditOptions,
-    CommuneAudit,
-    Finding,
-    _Commune,
-    audit_profile,
-    brick_summaries,
-    cells,
-    run_audit,
-)
+from eligibility.audit.batch import run_audit
+from eligibility.audit.commune import CommuneAuditor, audit_profile
+from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions, CommuneAudit, Finding
+from eligibility.audit.summary import brick_summaries, cells
+from eligibility.catalog.model import load_catalog
+from eligibility.reports.audit import finding_json
+from eligibility.wording.audit import AuditWording
 
 DAY = dt.date(2023, 1, 15)
+
+
+# Findings carry data; their sentences come from the wording layer (issue 10).
+def fr(finding: Finding) -> str:
+    return AuditWording(load_catalog(), "fr").message(finding)
+
+
+def en(finding: Finding) -> str:
+    return AuditWording(load_catalog(), "en").message(finding)
+
+
+def help_fr(finding: Finding) -> str | None:
+    return AuditWording(load_catalog(), "fr").help(finding)
+
+
+def drift_text(finding: Finding, lang: str) -> str:
+    return AuditWording(load_catalog(), lang).drift(finding)
+
+
+def as_json(finding: Finding, lang: str) -> dict[str, Any]:
+    return finding_json(finding, AuditWording(load_catalog(), lang))
 BEFORE_AVENANT_6 = dt.date(2022, 1, 1)
 
 
@@ -59,10 +76,10 @@ def test_every_finding_has_brick_severity_rule_messages_and_citation(fixtures_ru
     assert len(fixtures_run.communes) == 39 and not fixtures_run.rejected
     for _, finding in fixtures_run.findings():
         assert finding.severity in ("error", "warning", "info")
-        assert finding.rule and finding.citation and finding.fr and finding.en
-        assert finding.fr != finding.en
+        assert finding.rule and finding.citation and fr(finding) and en(finding)
+        assert fr(finding) != en(finding)
         assert finding.source in ("note", "law", "assumption")
-        data = finding.as_json("en")
+        data = as_json(finding, "en")
         assert {"brick", "severity", "rule", "message", "citation"} <= set(data)
 
 
@@ -72,14 +89,14 @@ def test_error_withdrawn_brick_says_ads_takes_it_over(fixtures_run):
         finding = only(commune(fixtures_run, insee), brick="si-urbanisme")
         assert (finding.severity, finding.kind, finding.rule) == (
             "error", "withdrawn", "si-urbanisme.available")
-        assert "supprimée par l'avenant n°6" in finding.fr and "(ads) la reprend" in finding.fr
-        assert "was deleted by amendment no. 6" in finding.en and "takes it over" in finding.en
+        assert "supprimée par l'avenant n°6" in fr(finding) and "(ads) la reprend" in fr(finding)
+        assert "was deleted by amendment no. 6" in en(finding) and "takes it over" in en(finding)
         assert "brique 9" in finding.citation
         # drift: since its signature of avenant n°6, which deleted brick 9
         assert finding.drift is not None
         assert (str(finding.drift.since), finding.drift.cause, finding.drift.version) == (
             signed, "signature", "avenant-6")
-        assert finding.drift.fr == (f"depuis le {signed}, signature de l'avenant n°6 : "
+        assert drift_text(finding, "fr") == (f"depuis le {signed}, signature de l'avenant n°6 : "
                                     "brique 9 supprimée, reprise par « ads »")
 
 
@@ -90,21 +107,23 @@ def test_drift_from_a_version_adoption_reads_as_in_the_issue(catalog):
                                                  "since": "2015-01-01"},
                                                 {"brick": "si-urbanisme",
                                                  "since": "2019-01-01"}]))
-    drift = only(found, brick="si-urbanisme").drift
+    finding = only(found, brick="si-urbanisme")
+    drift = finding.drift
     assert drift is not None and (drift.since, drift.cause) == (dt.date(2022, 4, 4), "version")
-    assert drift.en == "since 2022-04-04, amendment no. 6: brick 9 deleted, taken over by 'ads'"
+    assert drift_text(finding, "en") == ("since 2022-04-04, amendment no. 6: brick 9 deleted, "
+                                         "taken over by 'ads'")
 
 
 def test_error_held_brick_without_the_brick_it_requires(fixtures_run):
     finding = only(commune(fixtures_run, "30125"), severity="error")
     assert (finding.brick, finding.rule, finding.kind) == (
         "vsi", "vsi.requires.videoprotection", "fails")
-    assert finding.fr == ("la brique 3 « Vidéoprotection » est requise et Garons ne la "
-                          "détient pas")
+    assert fr(finding) == ("la brique 3 « Vidéoprotection » est requise et Garons ne la "
+                           "détient pas")
     assert finding.citation == "Avenant n°6, brique 3BIS : s'appuie sur la brique 3"
     assert finding.drift is not None and finding.drift.cause == "never-held"
     assert finding.drift.since == dt.date(2022, 7, 1)
-    assert finding.drift.en == "since the subscription began (2022-07-01): never held"
+    assert drift_text(finding, "en") == "since the subscription began (2022-07-01): never held"
 
 
 def test_error_no_prefectoral_authorisation(fixtures_run):
@@ -112,7 +131,7 @@ def test_error_no_prefectoral_authorisation(fixtures_run):
     assert (finding.brick, finding.rule, finding.source) == (
         "videoprotection", "videoprotection.authorisation", "law")
     assert "L.252-1" in finding.citation
-    assert "autorisation préfectorale de vidéoprotection : non" in finding.fr
+    assert "autorisation préfectorale de vidéoprotection : non" in fr(finding)
 
 
 def test_error_fibre_below_the_level(catalog):
@@ -123,7 +142,7 @@ def test_error_fibre_below_the_level(catalog):
     finding = only(found, brick="telecoms")
     assert (finding.severity, finding.rule, finding.source) == (
         "error", "telecoms.network", "assumption")
-    assert "niveau de fibre : FTTH" in finding.fr
+    assert "niveau de fibre : FTTH" in fr(finding)
     assert finding.drift is not None and finding.drift.since == dt.date(2019, 1, 1)
 
 
@@ -137,9 +156,9 @@ def test_error_brick_the_convention_version_does_not_allow(catalog):
                        {"brick": "vsi", "since": "2022-09-01"}]))
     finding = only(found, brick="vsi", severity="error")
     assert (finding.kind, finding.rule) == ("not-in-version", "vsi.available")
-    assert "n'existe pas sous l'avenant n°5" in finding.fr
-    assert "elle existe sous l'avenant n°6" in finding.fr
-    assert finding.help_fr == "signer l'avenant n°6"
+    assert "n'existe pas sous l'avenant n°5" in fr(finding)
+    assert "elle existe sous l'avenant n°6" in fr(finding)
+    assert help_fr(finding) == "signer l'avenant n°6"
     only(found, kind="convention-outdated")  # and the convention is older than the one in force
 
 
@@ -150,7 +169,7 @@ def test_error_common_condition_is_one_finding_about_the_commune(catalog):
     finding = only(found, severity="error")
     assert (finding.brick, finding.rule) == (None, "common.convention-signed")
     assert finding.bricks == ("conseil-assistance", "bureautique")
-    assert finding.as_json("fr")["brick"] is None
+    assert as_json(finding, "fr")["brick"] is None
     assert finding.drift is not None and finding.drift.cause == "never-held"
 
 
@@ -159,16 +178,16 @@ def test_warnings_tools_the_convention_replaced(fixtures_run):
     alfresco = only(found, kind="tool-replaced", detail="tools.collaboration")
     geoagglo = only(found, kind="tool-replaced", detail="tools.sig")
     assert alfresco.severity == geoagglo.severity == "warning"
-    assert "Alfresco" in alfresco.fr and "Office 365" in alfresco.fr
+    assert "Alfresco" in fr(alfresco) and "Office 365" in fr(alfresco)
     assert alfresco.citation == "Avenant n°6, brique 1 point 3 : Alfresco remplacé par Office 365"
-    assert "GeoAgglo" in geoagglo.en and "MyCarto" in geoagglo.en
+    assert "GeoAgglo" in en(geoagglo) and "MyCarto" in en(geoagglo)
 
 
 def test_warning_convention_older_than_the_one_in_force(fixtures_run):
     finding = only(commune(fixtures_run, "30112"), kind="convention-outdated")
     assert (finding.severity, finding.brick) == ("warning", None)
-    assert "encore sous l'avenant n°5" in finding.fr
-    assert "n'existe plus : si-urbanisme (reprise par ads)" in finding.fr
+    assert "encore sous l'avenant n°5" in fr(finding)
+    assert "n'existe plus : si-urbanisme (reprise par ads)" in fr(finding)
     # under avenant-5 brick 9 is held legitimately: no error
     assert none_of(commune(fixtures_run, "30112"), severity="error")
 
@@ -177,7 +196,7 @@ def test_warning_subscription_dated_before_its_brick_existed(fixtures_run):
     finding = only(commune(fixtures_run, "30138"), kind="since-before-brick")
     assert (finding.severity, finding.brick, finding.rule) == (
         "warning", "vsi", "audit.since-before-brick")
-    assert "2021-06-01" in finding.fr and "2022-04-04" in finding.fr
+    assert "2021-06-01" in fr(finding) and "2022-04-04" in fr(finding)
 
 
 def test_warning_held_brick_that_cannot_be_confirmed(catalog):
@@ -197,8 +216,8 @@ def test_info_bricks_open_to_the_commune(fixtures_run, catalog):
     mauressargues = commune(fixtures_run, "30163")  # holds nothing yet
     assert only(mauressargues, kind="open", brick="internet-collaboratif").bricks == (
         "conseil-assistance",)
-    assert "avec «\u00a0conseil-assistance\u00a0»" in only(
-        mauressargues, kind="open", brick="bureautique").fr
+    assert "avec «\u00a0conseil-assistance\u00a0»" in fr(only(
+        mauressargues, kind="open", brick="bureautique"))
     # a held brick is never "open"; a brick that does not exist is never open
     for found in fixtures_run.communes:
         for finding in found.findings:
@@ -239,7 +258,7 @@ def test_as_of_before_avenant_6_knows_nothing_of_it(catalog):
     assert none_of(caissargues, kind="tool-replaced")
     langlade = commune(run, "30138")  # vsi held since 2021-06-01, before it existed
     finding = only(langlade, brick="vsi", severity="error")
-    assert finding.kind == "not-in-version" and "n'existait pas encore" in finding.fr
+    assert finding.kind == "not-in-version" and "n'existait pas encore" in fr(finding)
     assert "vsi" not in commune(run, "30189").held  # Nîmes' vsi begins on 2022-09-01
 
 
@@ -266,7 +285,7 @@ def test_drop_shows_what_leaving_a_brick_breaks(fixtures_run):
                             "30258"}
     nimes = [f for f in dropped["30189"].appeared if f.severity == "error"]
     assert [(f.brick, f.rule) for f in nimes] == [("vsi", "vsi.requires.videoprotection")]
-    assert "Nîmes ne la détient pas" in nimes[0].fr
+    assert "Nîmes ne la détient pas" in fr(nimes[0])
     generac = dropped["30128"]  # leaving it lifts its own error
     assert [f.rule for f in generac.disappeared if f.severity == "error"] == [
         "videoprotection.authorisation"]
@@ -280,7 +299,7 @@ DATES = [dt.date(2014, 12, 1), dt.date(2021, 6, 1), BEFORE_AVENANT_6, dt.date(20
 
 def assert_agrees_with_check(catalog, profile, day: dt.date) -> None:
     found = audit_profile(catalog, profile, AuditOptions(day))
-    on_day = _Commune(catalog, profile, DEFAULT_ENGINE).on(day)
+    on_day = CommuneAuditor(catalog, profile, DEFAULT_ENGINE).on(day)
     held = [b for b in catalog.bricks if b in found.held]
     together = check(catalog, on_day, day, held, engine="reference") if held else None
     every = check(catalog, on_day, day, list(catalog.bricks), engine="reference")

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import COMMUNES, FIXTURES, ROOT
+from helpers import COMMUNES, FIXTURES, ROOT
 
 import eligibility.cli.audit as cli_audit
 import eligibility.reports.audit as audit_reports
 from eligibility import load_catalog
-from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.audit.batch import run_audit
+from eligibility.audit.findings import AuditOptions
 from eligibility.cli.main import main
 from eligibility.reports.audit import audit_json
 

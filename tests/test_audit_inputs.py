@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import COMMUNES, FIXTURES
+from helpers import COMMUNES, FIXTURES
 
-from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.audit.batch import run_audit
+from eligibility.audit.findings import AuditOptions
 from eligibility.audit.inputs import discover, load_unit, read_profile_document
 from eligibility.errors import InputError
 from eligibility.profile.loading import read_document

@@ -80,7 +80,8 @@ def test_the_rules_the_note_and_the_law_give(catalog):
     ("bricks/03bis-vsi.yaml", "versions: [avenant-6]", "versions: [avenant-7]",
      "unknown version 'avenant-7'"),
     ("bricks/03bis-vsi.yaml", 'aliases: ["3bis"]', 'aliases: ["3"]', "alias '3' is already"),
-    ("catalog.yaml", "  network.fibre:", "  network.fiber:", "'network.fiber' is not a level"),
+    ("facts.yaml", "  network.fibre:", "  network.fiber:", "unknown fact 'network.fibre'"),
+    ("facts.yaml", "      - id: ftte\n", "      - id: ftth\n", "network.fibre lists a value twice"),
     ("bricks/03-videoprotection.yaml", "id: videoprotection\n", "id: videoprotection\n  x: [\n",
      "malformed YAML at line"),
 ])

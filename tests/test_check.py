@@ -10,7 +10,6 @@ from builders import poulx
 
 from eligibility import InputError, check, parse_profile
 from eligibility.evaluation.remediation import REQUEST, SET, SIGN, apply_plan, plan
-from eligibility.explain.derivation import recheck_for
 from eligibility.profile.facts import convention_in_force
 
 DAY = dt.date(2023, 1, 15)
@@ -142,7 +141,7 @@ def test_no_convention_is_ineligible_and_the_help_is_to_sign(catalog):
     verdict = ev.verdicts["conseil-assistance"]
     assert verdict.status == "ineligible"
     assert {r.rule for r in verdict.failed()} == {"common.convention-signed"}
-    remedy = plan(ev, "conseil-assistance", recheck_for(ev))
+    remedy = plan(ev, "conseil-assistance")
     assert remedy.feasible
     assert [(s.kind, s.value) for s in remedy.steps] == [(SIGN, "avenant-6")]
 
@@ -177,7 +176,7 @@ def test_vsi_biometric_use_case_fails_under_the_law(catalog):
 
 def test_the_plan_asks_for_the_required_brick_and_raises_the_fibre(catalog):
     ev = run(catalog, poulx())
-    remedy = plan(ev, "vsi", recheck_for(ev))
+    remedy = plan(ev, "vsi")
     assert remedy.feasible
     kinds = {(s.kind, s.brick or s.field, s.value) for s in remedy.steps}
     assert (REQUEST, "videoprotection", None) in kinds
@@ -191,7 +190,7 @@ def test_the_plan_asks_for_the_required_brick_and_raises_the_fibre(catalog):
 
 def test_a_withdrawn_brick_has_no_plan_but_its_replacement(catalog):
     ev = run(catalog, poulx(requests=["si-urbanisme"]))
-    remedy = plan(ev, "si-urbanisme", recheck_for(ev))
+    remedy = plan(ev, "si-urbanisme")
     assert not remedy.feasible and remedy.replaced_by == "ads"
 
 
@@ -199,7 +198,7 @@ def test_the_cheapest_alternative_is_chosen_and_merged_steps_take_the_stronger(c
     data = poulx(network__fibre="none", requests=["videoprotection", "cloud-reseaux"],
                  equipment__cameras=2, authorisations__videoprotection_prefectorale=True)
     ev = run(catalog, data)
-    remedy = plan(ev, "videoprotection", recheck_for(ev))
+    remedy = plan(ev, "videoprotection")
     assert [(s.field, s.value) for s in remedy.steps] == [("network.fibre", "ftto")]
 
 

@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from eligibility.cli.main import main
 from eligibility.costs.shares import (
     compute_costs,
-    dumps,
     load_budget,
     parse_budget,
     share_cost,
 )
 from eligibility.errors import InputError
 from eligibility.profile.loading import parse_profile
+from eligibility.reports.costs import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_2023 = ROOT / "fixtures" / "budget-2023.yaml"

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +19,6 @@ from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, eval
 from eligibility.catalog.model import all_nodes, load_catalog
 from eligibility.engine import durable as engine_module
 from eligibility.engine.durable import DurableEngine, EngineError, engine_for
-from eligibility.profile.facts import field_spec
 
 CATALOG = load_catalog(ROOT / "rules")
 
@@ -56,7 +55,7 @@ def domains(catalog: Any) -> dict[str, list[Any]]:
             thresholds.setdefault(leaf.fact, set()).update(values)
     result: dict[str, list[Any]] = {}
     for path, used in thresholds.items():
-        spec = field_spec(path, catalog)
+        spec = catalog.facts.get(path)
         assert spec is not None, path
         if spec.kind == "bool":
             result[path] = [True, False]
@@ -80,7 +79,7 @@ def random_facts(rng: random.Random, domain: dict[str, list[Any]], catalog: Any)
     for path, values in domain.items():
         if rng.random() >= presence:
             continue
-        if field_spec(path, catalog).kind == "set":  # type: ignore[union-attr]
+        if catalog.facts.get(path).kind == "set":  # type: ignore[union-attr]
             facts[path] = frozenset(v for v in values if rng.random() < 0.3)
         else:
             facts[path] = rng.choice(values)

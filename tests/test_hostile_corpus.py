@@ -176,7 +176,8 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code,
 def test_jobs_are_capped_by_inputs(tmp_path):
     import datetime as dt
 
-    from eligibility.audit.findings import AuditOptions, audit_units
+    from eligibility.audit.batch import audit_units
+    from eligibility.audit.findings import AuditOptions
     from eligibility.audit.inputs import discover
     from eligibility.catalog.model import load_catalog
 

@@ -17,13 +17,12 @@ from html import unescape
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import COMMUNES, FIXTURES, ROOT
+from helpers import COMMUNES, FIXTURES, ROOT
 
 from eligibility.catalog.model import Catalog
 from eligibility.cli.main import main
 from eligibility.costs.shares import KEY_CITATION, POOL_CITATION
 from eligibility.evaluation.check import check
-from eligibility.profile.facts import FIELDS, SOURCE_FIELDS, field_spec
 from eligibility.profile.loading import load_profile
 from eligibility.reports.check import check_markdown, check_text, explain_text
 from eligibility.wording import i18n
@@ -71,14 +70,14 @@ def _memo(function):  # the catalog is not hashable: remember by identity
 def _codes(catalog: Catalog) -> set[str]:
     """Values a sentence must say by their label: the codes the table gives a label for."""
     codes = {version for version in catalog.version_ids}
-    for values in i18n.VALUE_LABELS.values():
-        codes |= {code for code, (fr, en) in values.items() if code not in (fr, en)}
+    for _, fact in catalog.facts.items():
+        codes |= {v.id for v in fact.choices if v.id not in (v.label.fr, v.label.en)}
     return codes - {"none"}  # an English word the table itself uses
 
 
 @_memo
 def _paths(catalog: Catalog) -> set[str]:
-    paths = set(FIELDS) | {p for ps in SOURCE_FIELDS.values() for p in ps}
+    paths = set(catalog.facts) | {p for ps in catalog.facts.derived.values() for p in ps}
     return paths | {rule.id for rule in catalog.rules()} | \
         {b.availability_rule.node_id for b in catalog.bricks.values()} | \
         {r.rule_id for b in catalog.bricks.values() for r in b.requires}
@@ -134,8 +133,8 @@ def style_problems(text: str, lang: str, catalog: Catalog, rule_ids: bool = Fals
     for path in _paths(catalog):
         for match in re.finditer(rf"(?<![\w.(-]){re.escape(path)}(?![\w-])", body):
             problems.append(f"raw path or rule id: {_around(body, match)}")
-    labels = " ".join(words[lang == "en"] for values in i18n.VALUE_LABELS.values()
-                      for words in values.values())
+    labels = " ".join(value.label(lang) for _, fact in catalog.facts.items()
+                      for value in fact.choices)
     for code in _codes(catalog):
         if re.search(rf"\b{re.escape(code)}\b", labels):
             continue  # a word the labels of this language use (« intrusion », "crowd")
@@ -187,8 +186,8 @@ def _catalog_texts(catalog: Catalog, lang: str) -> list[str]:
     for brick in catalog.bricks.values():
         texts += [brick.name(lang), brick.title(lang), brick.label(lang)]
     texts += [v.label(lang) for v in catalog.versions.values()]
-    texts += [label(lang) for levels in catalog.level_labels.values()
-              for label in levels.values()]
+    texts += [(value.description or value.label)(lang) for _, fact in catalog.facts.items()
+              for value in fact.choices]
     return texts
 
 
@@ -218,9 +217,8 @@ def test_every_interface_sentence_follows_the_style(catalog, lang):
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_value_has_a_label_in_both_languages(catalog, lang):
-    for path, spec in FIELDS.items():
-        domain = field_spec(path, catalog)
-        assert domain is not None
+    for path, spec in catalog.facts.items():
+        domain = spec
         if spec.kind in ("enum", "set", "level"):
             for value in domain.values:
                 said = i18n.value_label(path, value, lang, catalog)

@@ -13,19 +13,19 @@ import datetime as dt
 import pytest
 from builders import poulx
 from click.testing import CliRunner
-from conftest import FIXTURES, ROOT
+from helpers import FIXTURES, ROOT
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import check, load_catalog, load_profile, parse_profile
 from eligibility.cli.main import main
 from eligibility.evaluation.remediation import FIND_OUT, SET, apply_plan, plan
-from eligibility.profile.facts import FIELDS
 from eligibility.verify.properties import PROPERTIES, Context, check_remediation, run_property
 from eligibility.verify.strategies import Case, cases
 
 ISSUE8 = FIXTURES / "issue8"
 DAY = dt.date(2023, 1, 15)
 CATALOG = load_catalog(ROOT / "rules")
+FIELDS = CATALOG.facts  # the vocabulary: rules/facts.yaml
 
 
 def invoke(*args: str):

@@ -13,7 +13,7 @@ import shlex
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 
 from eligibility.cli.main import main
 

@@ -10,10 +10,12 @@ import json
 import pytest
 from builders import poulx
 from click.testing import CliRunner
-from conftest import COMMUNES, FIXTURES
+from helpers import COMMUNES, FIXTURES
 
 from eligibility import check, load_profile, parse_profile
-from eligibility.audit.findings import AuditOptions, audit_profile
+from eligibility.audit.commune import audit_profile
+from eligibility.audit.findings import AuditOptions
+from eligibility.wording.audit import AuditWording
 from eligibility.cli.main import main
 from eligibility.evaluation.remediation import REQUEST, SET, apply_plan, plan
 
@@ -150,6 +152,7 @@ def test_audit_reports_the_dependent_brick_of_a_held_brick_in_error(catalog):
     found = audit_profile(catalog, parse_profile(data, catalog), AuditOptions(DAY))
     vsi = [f for f in found.findings if f.brick == "vsi" and f.severity == "error"]
     assert [f.rule for f in vsi] == ["vsi.requires.videoprotection"]
-    assert "Poulx la détient, mais elle est elle-même non éligible" in vsi[0].fr
+    said = AuditWording(catalog, "fr").message(vsi[0])
+    assert "Poulx la détient, mais elle est elle-même non éligible" in said
     assert any(f.brick == "videoprotection" and f.rule == "videoprotection.authorisation"
                for f in found.findings)

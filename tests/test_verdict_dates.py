@@ -12,10 +12,11 @@ import datetime as dt
 import pytest
 from builders import poulx
 from click.testing import CliRunner
-from conftest import COMMUNES, FIXTURES
+from helpers import COMMUNES, FIXTURES
 
 from eligibility import InputError, check, load_profile, parse_profile
-from eligibility.audit.findings import AuditOptions, run_audit
+from eligibility.audit.batch import run_audit
+from eligibility.audit.findings import AuditOptions
 from eligibility.cli.main import main
 from eligibility.costs.shares import held_on as costs_held_on
 from eligibility.evaluation.remediation import REQUEST, SIGN, apply_plan, plan

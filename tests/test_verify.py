@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import load_catalog, load_profile

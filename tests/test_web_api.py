@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import COMMUNES, FIXTURES, ROOT
+from helpers import COMMUNES, FIXTURES, ROOT
 
 from eligibility.cli.main import main
 from eligibility.documents.xlsx import read_rows, workbook_bytes

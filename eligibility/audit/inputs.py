@@ -27,8 +27,6 @@ import functools
 import io
 import os
 import re
-import types
-import typing
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from typing import Any
 import yaml
 
 from eligibility.catalog.model import Catalog
+from eligibility.catalog.vocabulary import Fact, Vocabulary
 from eligibility.documents.bounded import (
     LIMITS,
     STDIN,
@@ -360,69 +359,69 @@ class _Kind:
     choices: tuple[str, ...] = ()
 
 
-def _unwrap(annotation: Any) -> list[Any]:
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return [a for a in typing.get_args(annotation) if a is not type(None)]
-    return [annotation]
+# The profile fields that are not facts, as a CSV column fills them.
+_FIXED_COLUMNS: dict[str, _Kind] = {
+    "commune.insee": _Kind("text"), "commune.name": _Kind("text"),
+    "convention.version": _Kind("version"), "convention.signed_on": _Kind("date"),
+    "convention.history": _Kind("history"), "finances.year": _Kind("int"),
+    "requests": _Kind("list", lower=True),
+}
 
 
-def _kind_of(annotation: Any) -> _Kind | None:
-    options = _unwrap(annotation)
-    first = options[0]
-    while typing.get_origin(first) is typing.Annotated:  # Count, YesNo, IsoDate, Amount…
-        first = _unwrap(typing.get_args(first)[0])[0]
-    origin = typing.get_origin(first)
-    if origin is list:
-        items = typing.get_args(first)
-        literal = items and typing.get_origin(items[0]) is typing.Literal
-        return _Kind("list", choices=typing.get_args(items[0]) if literal else ())
-    if origin is typing.Literal:
-        return _Kind("choice", lower=True, choices=typing.get_args(first))
-    if typing.get_origin(first) is typing.Annotated:
-        return _Kind("text")
-    for kind, python in (("bool", bool), ("int", int), ("float", float), ("date", dt.date)):
-        if first is python:
-            return _Kind(kind)
-    if first is str:
-        return _Kind("text")
-    return None
+def _fact_column(fact: Fact) -> _Kind:
+    """How a cell fills a fact, by its kind (``facts.yaml``)."""
+    if fact.kind == "bool":
+        return _Kind("bool")
+    if fact.kind == "count":
+        return _Kind("int")
+    if fact.kind == "amount":
+        return _Kind("float")
+    if fact.kind == "date":
+        return _Kind("date")
+    if fact.kind == "set":
+        return _Kind("list", choices=fact.values)
+    if fact.kind == "enum":
+        return _Kind("choice", lower=True, choices=fact.values)
+    if fact.kind == "level":
+        return _Kind("text", lower=True)
+    return _Kind("slug") if fact.values else _Kind("text")  # a text knowing some values
 
 
-def profile_columns() -> dict[str, _Kind]:
+@dataclass(frozen=True)
+class _Columns:
+    """The columns a CSV matrix may have for a catalog: by dotted path, by last part
+    when unambiguous (``fibre``), and in words (the facts' labels, usual names)."""
+
+    kinds: dict[str, _Kind]
+    short: dict[str, str]
+    words: dict[str, str]
+
+
+def profile_columns(catalog: Catalog) -> dict[str, _Kind]:
     """Every profile field a CSV column may fill, by dotted path."""
-    columns: dict[str, _Kind] = {}
-    for section, info in Profile.model_fields.items():
-        if section == "subscriptions":
-            continue
-        if section == "requests":
-            columns["requests"] = _Kind("list", lower=True)
-            continue
-        model = next((a for a in _unwrap(info.annotation) if hasattr(a, "model_fields")), None)
-        if model is None:
-            continue
-        for name, sub in model.model_fields.items():
-            path = f"{section}.{name}"
-            if path == "convention.history":
-                columns[path] = _Kind("history")
-                continue
-            kind = _kind_of(sub.annotation)
-            if kind is not None:
-                if path == "network.fibre":
-                    kind = _Kind(kind.kind, lower=True)
-                elif path == "convention.version":
-                    kind = _Kind("version")
-                elif path == "commune.epci":
-                    kind = _Kind("slug")
-                columns[path] = kind
-    return columns
+    return _columns(catalog.facts).kinds
 
 
-_COLUMNS = profile_columns()
-_SHORT = {}
-for _path in _COLUMNS:
-    _leaf = _path.rsplit(".", 1)[-1]
-    _SHORT[_leaf] = None if _leaf in _SHORT else _path
-_SHORT = {k: v for k, v in _SHORT.items() if v is not None}
+@functools.lru_cache(maxsize=16)
+def _columns(vocabulary: Vocabulary) -> _Columns:
+    kinds = {path: kind for path, kind in _FIXED_COLUMNS.items() if path != "requests"}
+    fixed = list(kinds)
+    for fact in vocabulary.read:
+        kinds[fact.path] = _fact_column(fact)
+    # In CONTRACT §2's order: the commune, the convention, the facts, the requests.
+    order = [p for p in fixed if p.startswith(("commune.", "convention."))]
+    kinds = {p: kinds[p] for p in [*order, *(p for p in kinds if p not in order)]}
+    kinds["requests"] = _FIXED_COLUMNS["requests"]
+    seen: dict[str, str | None] = {}
+    for path in kinds:
+        leaf = path.rsplit(".", 1)[-1]
+        seen[leaf] = None if leaf in seen else path
+    short = {k: v for k, v in seen.items() if v is not None}
+    words = {_slug(k).replace("-", " "): v for k, v in _WORDED.items()}
+    for fact in vocabulary.read:
+        for label in (fact.label.fr, fact.label.en):
+            words.setdefault(_slug(label).replace("-", " "), fact.path)
+    return _Columns(kinds, short, words)
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -482,17 +481,6 @@ _WORDED: dict[str, str] = {
         "finances.fonctionnement"), "investissement": "finances.investissement",
     "demandes": "requests", "briques demandees": "requests",
 }
-
-
-def _worded() -> dict[str, str]:
-    from eligibility.profile.facts import FIELDS
-
-    names = {_slug(k).replace("-", " "): v for k, v in _WORDED.items()}
-    for path, spec in FIELDS.items():
-        if path in _COLUMNS:
-            for label in (spec.label_fr, spec.label_en):
-                names.setdefault(_slug(label).replace("-", " "), path)
-    return names
 
 
 MAX_CELL = 4096  # characters in one CSV cell (a commune's cell is a few dozen)
@@ -595,6 +583,7 @@ def _header_plan(header: list[str], catalog: Catalog, source: str) -> list[tuple
     """For each column: (kind, target, header as written); kind is insee/name/brick/field/skip."""
     plan: list[tuple[str, str, str]] = []
     targets: dict[str, str] = {}
+    columns = _columns(catalog.facts)
     for index, written in enumerate(header):
         name = _normal_header(written)
         if not name:
@@ -606,14 +595,15 @@ def _header_plan(header: list[str], catalog: Catalog, source: str) -> list[tuple
             kind, target = "name", "commune.name"
         elif _brick_of(name, catalog) is not None:
             kind, target = "brick", str(_brick_of(name, catalog))
-        elif name in _COLUMNS:
+        elif name in columns.kinds:
             kind, target = "field", name
-        elif name in _SHORT:
-            kind, target = "field", _SHORT[name]
-        elif _slug(name).replace("-", " ") in _WORDS:
-            kind, target = "field", _WORDS[_slug(name).replace("-", " ")]
+        elif name in columns.short:
+            kind, target = "field", columns.short[name]
+        elif _slug(name).replace("-", " ") in columns.words:
+            kind, target = "field", columns.words[_slug(name).replace("-", " ")]
         else:
-            choices = [*_COLUMNS, *_SHORT, *_WORDS, *catalog.names, "insee", "name"]
+            choices = [*columns.kinds, *columns.short, *columns.words, *catalog.names,
+                       "insee", "name"]
             raise InputError(f"unknown column '{written}': expected insee, name, a brick id "
                              f"or alias, or a profile field such as network.fibre",
                              source=source, field=f"header, column {index + 1}",
@@ -660,7 +650,7 @@ def _row_profile(row: tuple[str, ...], plan: tuple[tuple[str, str, str], ...],
             if kind == "insee" and cell.isascii() and cell.isdigit() and len(cell) == 4:
                 value = "0" + cell  # a spreadsheet dropped the leading zero (01004 -> 1004)
             if kind == "field":
-                value = _convert(cell, _COLUMNS[target], catalog)
+                value = _convert(cell, _columns(catalog.facts).kinds[target], catalog)
                 if isinstance(value, _Impossible):
                     raise InputError(f"impossible date {shown(cell)} ({value.why})",
                                      source=source, field=written,
@@ -805,4 +795,3 @@ def _convert(cell: str, kind: _Kind, catalog: Catalog) -> Any:
     return cell
 
 
-_WORDS = _worded()

@@ -20,28 +20,24 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eligibility.catalog.conditions import OPERATORS, All, Any_, Condition, Leaf, Not, walk
+from eligibility.catalog.text import Data as _Data
+from eligibility.catalog.text import Text
+from eligibility.catalog.vocabulary import (
+    OPERATORS_BY_KIND,
+    DerivedData,
+    FactData,
+    FactsData,
+    ValueData,
+    Vocabulary,
+    compile_vocabulary,
+)
 from eligibility.documents.yamlio import describe_yaml_error, load_yaml
 from eligibility.errors import CatalogError, InputError, did_you_mean
-from eligibility.profile.facts import FIELDS, OPERATORS_BY_KIND, field_spec
 
 Source = Literal["note", "law", "assumption"]
 
 
 # --- the files, as written -------------------------------------------------------------
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Data):
-    """A sentence in both languages."""
-
-    fr: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def __call__(self, lang: str) -> str:
-        return self.en if lang == "en" else self.fr
-
 
 class Cited(_Data):
     source: Source
@@ -109,11 +105,6 @@ class VersionData(Cited):
     adopted: dt.date
 
 
-class LevelData(_Data):
-    id: str
-    label: Text
-
-
 class ToolReplacementData(Cited):
     fact: str
     old: str
@@ -123,7 +114,9 @@ class ToolReplacementData(Cited):
 
 class CatalogData(_Data):
     versions: list[VersionData] = Field(min_length=1)
-    levels: dict[str, list[LevelData]]
+    # The order of levels moved to facts.yaml (each level fact lists its values); a
+    # catalog.yaml still giving it is told so.
+    levels: dict[str, Any] | None = None
     common: list[RuleData] = Field(default_factory=list)
     tool_replacements: list[ToolReplacementData] = Field(default_factory=list)
 
@@ -238,8 +231,7 @@ class Problem:
 class Catalog:
     root: Path
     versions: dict[str, Version]
-    levels: dict[str, tuple[str, ...]]
-    level_labels: dict[str, dict[str, Text]]
+    facts: Vocabulary
     common: tuple[Rule, ...]
     bricks: dict[str, Brick]
     tool_replacements: tuple[ToolReplacementData, ...]
@@ -248,6 +240,24 @@ class Catalog:
     # reported again as unknown bricks, their file already has its findings.
     broken: dict[str, str] = field(default_factory=dict)
     _cited: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _content_hash: str | None = field(default=None, repr=False, compare=False)
+    _closures: dict[str, tuple[str, ...]] | None = field(default=None, repr=False,
+                                                         compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:…`` of the catalog folder's files (see ``catalog.content_hash``): the
+        rules a verdict came from, in every report's provenance. Computed once."""
+        if self._content_hash is None:
+            from eligibility.catalog.content_hash import content_hash
+
+            self._content_hash = content_hash(self.root)
+        return self._content_hash
+
+    @property
+    def levels(self) -> dict[str, tuple[str, ...]]:
+        """Each level fact's values, worst to best (``facts.yaml``)."""
+        return self.facts.levels
 
     @property
     def version_ids(self) -> list[str]:
@@ -287,6 +297,10 @@ class Catalog:
         for brick in self.bricks.values():
             yield from brick.conditions
 
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule (common or of a brick) with id ``rule_id``, or None."""
+        return next((r for r in self.rules() if r.id == rule_id), None)
+
     def provenance(self, rule_id: str, day: dt.date) -> dict[str, Any]:
         """The quote and dated basis behind a reason's rule, for the JSON output.
 
@@ -316,6 +330,24 @@ class Catalog:
 
     def required_by(self, brick_id: str) -> list[str]:
         return [b.id for b in self.bricks.values() if any(r.brick == brick_id for r in b.requires)]
+
+    def requirement_closure(self, brick_id: str) -> tuple[str, ...]:
+        """Every brick ``brick_id`` requires, directly or through another, in catalog
+        order (itself excluded; cycles and unknown bricks tolerated). Computed once."""
+        if self._closures is None:
+            self._closures = {}
+        found = self._closures.get(brick_id)
+        if found is None:
+            seen: set[str] = set()
+            stack = [r.brick for r in self.bricks[brick_id].requires]
+            while stack:
+                brick = stack.pop()
+                if brick not in seen and brick in self.bricks:
+                    seen.add(brick)
+                    stack.extend(r.brick for r in self.bricks[brick].requires)
+            seen.discard(brick_id)
+            found = self._closures[brick_id] = tuple(b for b in self.bricks if b in seen)
+        return found
 
 
 def shipped_rules_dir() -> Path:
@@ -434,8 +466,8 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = _model_in(info.annotation) if info is not None else None
     if current is None:  # somewhere unexpected: every key the formats know
         models = [BrickData, RuleData, RequirementData, AvailabilityData, CatalogData,
-                  VersionData, ReplacementData, ToolReplacementData, Text, LevelData,
-                  PeriodData]
+                  VersionData, ReplacementData, ToolReplacementData, Text, PeriodData,
+                  FactsData, FactData, ValueData, DerivedData]
         return sorted({name for m in models for name in m.model_fields})
     return [info.alias or name for name, info in current.model_fields.items()]  # "from"
 
@@ -515,10 +547,12 @@ class _Compiler:
                 "unknown-operator" if wrong else "bad-condition")
             return None
         op, value = ops[0], expr[ops[0]]
-        spec = field_spec(fact, self.catalog) if isinstance(fact, str) else None
+        facts = self.catalog.facts
+        spec = facts.get(fact) if isinstance(fact, str) else None
         if spec is None:
             bad(f"condition {node_id}: unknown fact {fact!r}",
-                did_you_mean(str(fact), FIELDS) or f"facts: {', '.join(FIELDS)}", "unknown-fact")
+                did_you_mean(str(fact), list(facts)) or f"facts: {', '.join(facts)} "
+                "(declare a new one in facts.yaml)", "unknown-fact")
             return None
         if op not in OPERATORS_BY_KIND[spec.kind]:
             bad(f"condition {node_id}: operator '{op}' does not apply to {fact} ({spec.kind})",
@@ -569,6 +603,9 @@ def _type_problem(kind: str, domain: tuple[str, ...], value: Any) -> str | None:
         return None if ok else f"expected a number >= 0 and below {_MAX_THRESHOLD:,}"
     if kind == "text":
         return None if isinstance(value, str) else "expected a string"
+    if kind == "date":
+        plain = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        return None if plain else "expected a date YYYY-MM-DD"
     return None if value in domain else f"expected one of: {', '.join(domain)}"
 
 
@@ -607,27 +644,16 @@ def read_catalog(directory: str | Path | None = None, *, partial: bool = False,
                                         "give each convention version its own id",
                                         code="duplicate-version"))
             seen.add(v.id)
-    catalog = Catalog(
-        root=root, versions=versions,
-        levels={f: tuple(level.id for level in lv) for f, lv in data.levels.items()},
-        level_labels={f: {level.id: level.label for level in lv} for f, lv in data.levels.items()},
-        common=(), bricks={}, tool_replacements=tuple(data.tool_replacements))
-    for fact in data.levels:
-        if fact not in FIELDS or FIELDS[fact].kind != "level":
-            problems.append(Problem(str(main_file), None, f"levels: {fact!r} is not a level fact",
-                                    did_you_mean(fact, [f for f, s in FIELDS.items()
-                                                        if s.kind == "level"]),
-                                    code="unknown-fact"))
-        elif len(set(catalog.levels[fact])) < len(catalog.levels[fact]):
-            problems.append(Problem(str(main_file), None, f"levels: {fact} lists a level twice",
-                                    "list each level once, from worst to best", code="bad-level"))
-    missing_levels = [f for f, s in FIELDS.items() if s.kind == "level" and f not in data.levels]
-    for fact in missing_levels:
-        problems.append(Problem(str(main_file), None, f"levels: no order given for {fact}",
-                                f"list the levels of {fact} from worst to best",
-                                code="bad-level"))
-    if missing_levels:
+    if data.levels is not None:
+        problems.append(Problem(str(main_file), None, "levels: the order of a level is now the "
+                                "order of its values in facts.yaml",
+                                "move each level's values to its fact in facts.yaml, worst "
+                                "to best, and remove levels:", code="bad-level"))
+    vocabulary = _read_vocabulary(root, [(v.id, v.label) for v in versions.values()], problems)
+    if vocabulary is None:
         return None, problems
+    catalog = Catalog(root=root, versions=versions, facts=vocabulary, common=(), bricks={},
+                      tool_replacements=tuple(data.tool_replacements))
     compiler = _Compiler(catalog, problems)
     catalog.common = tuple(r for r in (_rule(compiler, d, str(main_file)) for d in data.common)
                            if r is not None)
@@ -672,6 +698,34 @@ def read_catalog(directory: str | Path | None = None, *, partial: bool = False,
     _link(catalog, problems)
     usable = not any(p.severity == "error" for p in problems)
     return (catalog if usable or partial else None), problems
+
+
+FACTS_FILE = "facts.yaml"
+
+
+def facts_path(root: Path) -> Path:
+    """The vocabulary a catalog reads: its own ``facts.yaml``, else the shipped one (a
+    catalog written for a test may carry only its rules)."""
+    own = root / FACTS_FILE
+    return own if own.is_file() else shipped_rules_dir() / FACTS_FILE
+
+
+def _read_vocabulary(root: Path, versions: list[tuple[str, Text]],
+                     problems: list[Problem]) -> Vocabulary | None:
+    """The facts a rule may read (``facts.yaml``); None when the file is unusable."""
+    path = facts_path(root)
+    raw = _load_yaml(path, problems)
+    if raw is _UNREADABLE:
+        return None
+    try:
+        data = FactsData.model_validate(raw)
+    except ValidationError as error:
+        problems.extend(_validation_problems(path, error, raw, FactsData))
+        return None
+    vocabulary, issues = compile_vocabulary(data, versions)
+    problems.extend(Problem(str(path), fact, message, hint, code=code)
+                    for fact, message, hint, code in issues)
+    return vocabulary
 
 
 def _text_of(path: Path) -> str:
@@ -773,7 +827,7 @@ def _link(catalog: Catalog, problems: list[Problem]) -> None:
                                         or f"versions: {', '.join(catalog.versions)}",
                                         code="unknown-version"))
     for replacement in catalog.tool_replacements:
-        spec = field_spec(replacement.fact, catalog)
+        spec = catalog.facts.get(replacement.fact)
         if spec is None or spec.kind != "enum" or not {replacement.old, replacement.new} <= set(
                 spec.values):
             problems.append(Problem(str(catalog.root / "catalog.yaml"), None,

@@ -1,8 +1,10 @@
 """``eligibility audit``: audit the bricks communes hold (issue 3).
 
-The audit is in ``audit.py``, the inputs in ``audit_inputs.py``, the reports in
-``audit_reports.py``; this parses the options, shows progress, prints the refused
-inputs on stderr and picks the exit code.
+The audit is in ``eligibility.audit`` (``batch`` reads and audits many communes,
+``commune`` one, ``drift`` since when, ``summary`` the figures and the exit code), its
+sentences in ``eligibility.wording.audit``, its reports in ``eligibility.reports.audit``;
+this parses the options, shows progress, prints the refused inputs on stderr and exits
+with the code the library picks.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from typing import TextIO
 
 import click
 
-from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions, exit_code, run_audit
+from eligibility.audit.batch import run_audit
+from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions
+from eligibility.audit.summary import exit_code
 from eligibility.cli.options import (
     as_of_option,
     catalog_files,
     catalog_from,
     guard_output,
     input_files,
+    is_quiet,
     lang_option,
     max_input_size_option,
     output_option,
@@ -112,7 +117,7 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
         elif brick not in dropped:
             dropped.append(brick)
     options = AuditOptions(day, earlier, tuple(dropped), engine)
-    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     try:
         run = run_audit(catalog, paths, options, jobs, bar)
     finally:

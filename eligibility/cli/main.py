@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+import textwrap
 
 import click
 
 from eligibility.catalog.model import Catalog
 from eligibility.cli.options import (
-    EXIT_FAILED,
-    EXIT_OK,
+    QUIET,
     as_of_option,
     catalog_from,
+    complete_brick,
     guarded,
     install_signal_handlers,
     lang_option,
@@ -21,28 +24,65 @@ from eligibility.cli.options import (
     reports_input_errors,
     rules_option,
 )
-from eligibility.errors import InputError
-from eligibility.evaluation.check import ENGINES, check
+from eligibility.errors import EXIT_CODES, InputError
+from eligibility.evaluation.check import ENGINES, EngineName, check
 from eligibility.profile.loading import load_profile
-from eligibility.profile.model import Profile
+from eligibility.profile.schema import profile_schema
 from eligibility.reports.check import check_json, check_markdown, check_text, explain_text
+from eligibility.reports.provenance import tool_version
 
 
 class Main(click.Group):
     """The command group: the one place where errors become ``error:`` lines and exit
-    codes (``cliutil.guarded``), for every command."""
+    codes (``options.guarded``), for every command; ``--quiet`` sends stdout to the void
+    there, so that no command needs to know about it."""
 
     def invoke(self, ctx: click.Context) -> object:
         install_signal_handlers()
-        return guarded(lambda: super(Main, self).invoke(ctx))
+        if not ctx.params.get("quiet"):
+            return guarded(lambda: super(Main, self).invoke(ctx))
+        ctx.meta[QUIET] = True
+        with open(os.devnull, "w", encoding="utf-8") as void, \
+                contextlib.redirect_stdout(void):
+            return guarded(lambda: super(Main, self).invoke(ctx))
 
 
-@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="eligibility")
-def main() -> None:
+def _exit_codes_epilog() -> str:
+    """The exit codes for ``--help`` (``\b``: click keeps the lines as they are)."""
+    lines = ["\b", "Exit codes:"]
+    for code, meaning in EXIT_CODES:
+        wrapped = textwrap.wrap(meaning, 72)
+        lines.append(f"  {code:<4} {wrapped[0]}")
+        lines += [f"       {more}" for more in wrapped[1:]]
+    return "\n".join(lines)
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``eligibility -V``: the tool's version and the shipped catalog's content hash (the
+    ``provenance`` of every JSON answer names both)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from eligibility.catalog.content_hash import content_hash
+    from eligibility.catalog.model import shipped_rules_dir
+
+    click.echo(f"eligibility {tool_version()}")
+    click.echo(f"catalog {content_hash(shipped_rules_dir())}")
+    ctx.exit()
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=_exit_codes_epilog())
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version,
+              help="Show the version and the shipped catalog's content hash, and exit.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing but errors: the exit code is the answer (as grep -q). "
+                   "A report asked for with --output is still written; no progress bar.")
+def main(quiet: bool) -> None:
     """Eligibility of Nîmes Métropole's communes for the DN's shared IT services.
 
     Each verdict comes with its reasons, their citations, and what would change it.
+    Shell completion (bricks included): see the README, "Shell completion".
     """
 
 
@@ -57,7 +97,7 @@ def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
 
 @main.command("check")
 @click.argument("profile")
-@click.option("--brick", "bricks", multiple=True, metavar="ID",
+@click.option("--brick", "bricks", multiple=True, metavar="ID", shell_complete=complete_brick,
               help="Brick to check (id or alias); repeat for several. Default: the profile's "
                    "requests, or every brick.")
 @as_of_option
@@ -85,17 +125,12 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
     evaluation = check(catalog, commune, day, engine=engine, show=chosen)  # type: ignore[arg-type]
     render = {"text": check_text, "json": check_json, "markdown": check_markdown}[fmt]
     click.echo(render(evaluation, lang))
-    shown = evaluation.shown()
-    if evaluation.everything_requested and chosen is None:
-        failed = any(v.status in ("ineligible", "undetermined") for v in shown)
-    else:
-        failed = any(v.status != "eligible" for v in shown)
-    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+    sys.exit(evaluation.exit_code())  # CONTRACT §3, decided by the library
 
 
 @main.command("explain")
 @click.argument("profile")
-@click.argument("brick")
+@click.argument("brick", shell_complete=complete_brick)
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -123,7 +158,7 @@ def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(explain_text(evaluation, brick_id, lang))
-    sys.exit(EXIT_OK if evaluation.verdicts[brick_id].status == "eligible" else EXIT_FAILED)
+    sys.exit(evaluation.exit_code())  # one brick shown: 0 only when it is eligible
 
 
 @main.group("schema")
@@ -136,19 +171,7 @@ def schema_group() -> None:
 @reports_input_errors
 def schema_profile(rules: str | None) -> None:
     """JSON Schema of the commune profile (CONTRACT §2), with the catalog's values."""
-    catalog = catalog_from(rules)
-    schema = Profile.model_json_schema()
-    defs = schema.get("$defs", {})
-    ids = [*catalog.bricks, *catalog.aliases]
-    defs["Network"]["properties"]["fibre"]["anyOf"][0]["enum"] = list(
-        catalog.levels["network.fibre"])
-    versions = [*catalog.version_ids, "none"]
-    for name in ("Signature", "Convention"):
-        defs[name]["properties"]["version"]["enum"] = versions
-    defs["Subscription"]["properties"]["brick"]["enum"] = ids
-    schema["properties"]["requests"]["items"]["enum"] = ids
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+    click.echo(json.dumps(profile_schema(catalog_from(rules)), ensure_ascii=False, indent=2))
 
 
 @main.command("serve")
@@ -157,14 +180,15 @@ def schema_profile(rules: str | None) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0: any free port).")
 @rules_option
+@engine_option
 @reports_input_errors
-def serve_command(host: str, port: int, rules: str | None) -> None:
+def serve_command(host: str, port: int, rules: str | None, engine: EngineName) -> None:
     """The local web application and its HTTP API (POST /api/check, POST /api/audit,
     GET /api/catalog). Ctrl-C stops it."""
     from eligibility.web import serve  # Flask is imported only for this command
 
     try:
-        serve(host, port, rules)
+        serve(host, port, rules, engine=engine)
     except OSError as error:
         raise InputError(f"cannot listen on {host}:{port}: {error.strerror or error}",
                          source="--port") from None

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from eligibility.catalog.model import Catalog, load_catalog
 from eligibility.documents.bounded import (
@@ -41,13 +42,22 @@ from eligibility.documents.bounded import (
     reset_stdin,
     shown,
 )
-from eligibility.errors import EligibilityError, InputError, Interrupted, OutputError
+from eligibility.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PIPE,
+    EligibilityError,
+    InputError,
+    Interrupted,
+    OutputError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_PIPE = 128 + 13  # as a process killed by SIGPIPE
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "EXIT_PIPE"]  # re-exported for commands
 STDOUT_NAME = "<stdout>"
+QUIET = "eligibility.quiet"  # key of ``--quiet`` in the root context's ``meta``
 
 
 def fail(error: EligibilityError | str) -> None:
@@ -168,6 +178,27 @@ def catalog_files(rules: str | None) -> list[str]:
     with contextlib.suppress(OSError):
         return [str(p) for p in folder.rglob("*") if p.is_file()]
     return []
+
+
+def is_quiet() -> bool:
+    """Whether ``eligibility --quiet`` was given (see ``cli.main``): no progress, no
+    banner, nothing on stdout but what ``--output`` writes to a file."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().meta.get(QUIET))
+
+
+def complete_brick(ctx: click.Context, param: click.Parameter,
+                   incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a brick: its ids and aliases, each with its French title (the
+    catalog of ``--rules`` when it is already on the command line). Never fails: a broken
+    catalog completes nothing."""
+    try:
+        catalog = load_catalog(ctx.params.get("rules"))
+    except (EligibilityError, OSError):
+        return []
+    typed = incomplete.lower()
+    return [CompletionItem(name, help=catalog.bricks[catalog.resolve(name) or name].title("fr"))
+            for name in catalog.names if name.startswith(typed)]
 
 
 def _set_max_input_size(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

@@ -1,13 +1,12 @@
 """``eligibility rules verify``: property-based consistency checks of the catalog.
 
-This module only parses and prints; the properties are in ``verify`` (imported when
-the command runs: it brings hypothesis and the C engine, which other commands do
-not need at start-up).
+This module only parses and prints; the properties are in ``verify.properties`` and
+the report in ``verify.report`` (imported when the command runs: they bring hypothesis
+and the C engine, which other commands do not need at start-up).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +24,7 @@ from eligibility.cli.options import (
 from eligibility.errors import InputError
 
 if TYPE_CHECKING:
-    from eligibility.verify.properties import Counterexample, PropertyResult, VerifyReport
+    from eligibility.verify.properties import VerifyReport
 
 # verify.DEFAULT_EXAMPLES and verify.NAMES, repeated so that other commands need not
 # import hypothesis at start-up (a test keeps them equal).
@@ -48,48 +47,6 @@ def save_counterexamples(report: VerifyReport, directory: Path) -> dict[str, Pat
         write_output(result.counterexample.to_yaml(), str(path))
         saved[result.name] = path
     return saved
-
-
-def _line(result: PropertyResult) -> str:
-    mark = "✓" if result.passed else "✗"
-    examples = f"{result.examples} example{'' if result.examples == 1 else 's'}"
-    line = f"{mark} ({result.letter}) {result.name:<13} {examples:>13} {result.seconds:6.1f} s  " \
-           f"{result.title}"
-    return line + (f"\n    error: {result.error}" if result.error else "")
-
-
-def _counterexample_text(example: Counterexample, saved: Path | None) -> list[str]:
-    asked = ", ".join(example.requests) or "none (every brick)"
-    lines = [f"counterexample · {example.property} · rules: {', '.join(example.rules) or '-'}",
-             f"  as of {example.as_of.isoformat()} · requests: {asked}"]
-    lines += [f"  {line}" for line in example.detail]
-    if saved is not None:
-        lines.append(f"  saved: {saved}")
-    lines.append("  profile:")
-    lines += [f"    {line}" if line else "" for line in example.profile_yaml().splitlines()]
-    return lines
-
-
-def verify_text(report: VerifyReport, saved: dict[str, Path]) -> str:
-    lines = [_line(r) for r in report.results]
-    for result in report.failed:
-        if result.counterexample is not None:
-            lines += ["", *_counterexample_text(result.counterexample, saved.get(result.name))]
-    failed = len(report.failed)
-    total = sum(r.examples for r in report.results)
-    lines += ["", f"{len(report.results)} properties · {len(report.results) - failed} passed · "
-              f"{failed} failed · {total} examples · {report.seconds:.1f} s · seed {report.seed} "
-              f"(same examples again: --seed {report.seed})"]
-    return "\n".join(lines)
-
-
-def verify_json(report: VerifyReport, saved: dict[str, Path]) -> str:
-    data = report.to_json()
-    for item in data["properties"]:
-        if item["counterexample"] is not None:
-            path = saved.get(item["property"])
-            item["counterexample"]["saved"] = str(path) if path is not None else None
-    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _prepare(directory: str) -> Path:
@@ -134,9 +91,9 @@ def verify_command(examples: int, seed: int | None, only: tuple[str, ...],
     A failure is shrunk to a small profile, printed as YAML with its date, requests
     and rules. Exit 1 when a property fails, 2 for a catalog with errors.
     """
-    from eligibility.verify.properties import (
-        verify,  # hypothesis and the engine: only for this command
-    )
+    # hypothesis and the engine: only for this command
+    from eligibility.verify.properties import verify
+    from eligibility.verify.report import verify_json, verify_text
 
     catalog = catalog_from(rules)
     directory = _prepare(save_dir) if save_dir is not None else None

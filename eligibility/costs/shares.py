@@ -8,7 +8,7 @@ previous year's *compte administratif* (fonctionnement + investissement). Here:
 * ``share_cost`` is the pure rounding step: a cost in cents shared pro rata of
   weights by the largest-remainder method, ties broken by INSEE code;
 * ``compute_costs`` applies the key to commune profiles and returns a ``CostReport``
-  (``costs_json_data`` turns it into the JSON of ``eligibility costs``).
+  (``eligibility.reports.costs`` renders it, ``eligibility.wording.costs`` says it).
 
 Rules where the issue is silent (see docs/costs.md):
 
@@ -31,7 +31,6 @@ Rules where the issue is silent (see docs/costs.md):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +40,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -53,6 +50,7 @@ from pydantic import (
 
 from eligibility.catalog.model import Catalog
 from eligibility.documents.bounded import source_name
+from eligibility.documents.strict import StrictModel
 from eligibility.errors import InputError, InputErrors, did_you_mean
 from eligibility.profile import facts
 from eligibility.profile.loading import (
@@ -111,8 +109,7 @@ Etp = Annotated[Decimal, BeforeValidator(_number),
                 Field(ge=0, le=MAX_ETP, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictModel  # the one strict base: unknown fields refused, frozen
 
 
 class BudgetLine(_Strict):
@@ -612,149 +609,3 @@ def _weight(profile: Profile, source: str | None, year: int, brick: str,
             source=source, field="finances", hint="a zero key would make it pay nothing"))
         return None
     return total
-
-
-# --- sentences -------------------------------------------------------------------------
-
-def money(cents: int, lang: str = "fr") -> str:
-    """``1 234,50 €`` in French, ``€1,234.50`` in English."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    if lang == "en":
-        return f"{sign}€{whole:,}.{rest:02d}"
-    return f"{sign}{whole:,}".replace(",", " ") + f",{rest:02d} €"
-
-
-def brick_label(catalog: Catalog, brick: str, lang: str) -> str:
-    """``brique 9 « SI Urbanisme »`` (the id when the catalog does not know it)."""
-    return catalog.bricks[brick].label(lang) if brick in catalog.bricks else brick
-
-
-def version_label(catalog: Catalog, version: str | None, lang: str) -> str:
-    if version is None or version not in catalog.versions:
-        return str(version)
-    return catalog.versions[version].label(lang)
-
-
-def _the(label: str) -> str:
-    """French article before a label: ``l'avenant n°6``, ``la convention cadre…``."""
-    return f"l'{label}" if label[:1].lower() in "aeéèêiîoôuy" else f"la {label}"
-
-
-def day_label(day: dt.date, lang: str) -> str:
-    if lang == "en":
-        return f"1 January {day.year}" if (day.month, day.day) == (1, 1) else day.isoformat()
-    return f"1er janvier {day.year}" if (day.month, day.day) == (1, 1) else day.isoformat()
-
-
-def notice_text(notice: Notice, report: CostReport, catalog: Catalog, lang: str = "fr") -> str:
-    """The sentence of a note or a warning (without its citation)."""
-    brick = brick_label(catalog, notice.brick, lang)
-    to = brick_label(catalog, notice.to, lang) if notice.to else ""
-    version = version_label(catalog, notice.version, lang)
-    day = day_label(report.reference_date, lang)
-    if notice.kind == "carried":
-        if lang == "en":
-            return (f"the budget line of {brick} ({money(notice.cost, lang)}) is carried by the "
-                    f"communes holding {to}: {version} deleted the brick and moved its costs")
-        return (f"la ligne budgétaire de la {brick} ({money(notice.cost, lang)}) est portée par "
-                f"les communes qui détiennent la {to} : {_the(version)} a supprimé la brique et "
-                "transféré ses coûts")
-    if notice.kind == "unheld":
-        if lang == "en":
-            return (f"no commune holds {brick} on {day}: its {money(notice.cost, lang)} are not "
-                    "shared (not in the total)")
-        return (f"aucune commune ne détient la {brick} au {day} : ses "
-                f"{money(notice.cost, lang)} ne sont pas répartis (hors total)")
-    commune = next((f"{c.insee} {c.name}" for c in report.communes if c.insee == notice.insee),
-                   str(notice.insee))
-    if lang == "en":
-        return (f"{commune} still holds {brick} but not {to}, which carries its costs since "
-                f"{version}: it pays nothing for that line")
-    return (f"{commune} détient encore la {brick} mais pas la {to}, qui en porte les coûts "
-            f"depuis {_the(version)} : elle ne paie rien pour cette ligne")
-
-
-# --- JSON ------------------------------------------------------------------------------
-
-def euros(cents: int) -> Decimal:
-    """Cents as euros with exactly two decimals (``123450`` -> ``Decimal('1234.50')``)."""
-    return Decimal(cents).scaleb(-2)
-
-
-def percent(value: Fraction, places: int = 4) -> Decimal:
-    """An exact percentage rounded half up to ``places`` decimals."""
-    quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        quantum, rounding=ROUND_HALF_UP)
-
-
-def plain(value: Decimal) -> Decimal:
-    """``2.50`` -> ``2.5``, ``3.0`` -> ``3``: an ETP count as written."""
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
-
-
-def costs_json_data(report: CostReport, catalog: Catalog, lang: str = "fr") -> dict[str, Any]:
-    """The JSON document of ``eligibility costs --format json`` (amounts as ``Decimal``)."""
-    return {
-        "year": report.year,
-        "bricks": [
-            {"id": b.id, "cost": euros(b.cost), "etp": plain(b.etp),
-             "subscribers": list(b.subscribers),
-             "lines": [{"id": ln.brick, "cost": euros(ln.cost), "etp": plain(ln.etp)}
-                       for ln in b.lines]}
-            for b in report.bricks],
-        "communes": [
-            {"insee": c.insee, "name": c.name,
-             "key": {b: percent(k) for b, k in c.keys.items()},
-             "charges": {b: euros(a) for b, a in c.charges.items()},
-             "licence_upgrades": [
-                 {"brick": u.brick, "amount": euros(u.amount),
-                  **({"reason": u.reason} if u.reason else {})} for u in c.upgrades],
-             "total": euros(c.total)}
-            for c in report.communes],
-        "total": euros(report.total),
-        "reference_date": report.reference_date.isoformat(),
-        "key_year": report.key_year,
-        "licence_upgrades_total": euros(report.upgrades_total),
-        "unallocated": euros(report.unallocated),
-        "key": {"source": KEY_SOURCE, "citation": KEY_CITATION, "quote": KEY_QUOTE},
-        "pool": {"source": POOL_SOURCE, "citation": POOL_CITATION, "quote": POOL_QUOTE,
-                 "assumption": True},
-        "licence_upgrade_rule": {"source": UPGRADE_SOURCE, "citation": UPGRADE_CITATION,
-                                 "quote": UPGRADE_QUOTE, "assumption": True},
-        "notes": [
-            {"kind": n.kind, "brick": n.brick, "carried_by": n.to, "cost": euros(n.cost),
-             "version": n.version, "source": n.source, "citation": n.citation,
-             "message": notice_text(n, report, catalog, lang)}
-            for n in report.notes],
-        "warnings": [
-            {"kind": w.kind, "brick": w.brick,
-             **({"insee": w.insee} if w.insee else {}),
-             **({"cost": euros(w.cost)} if w.kind == "unheld" else {}),
-             "message": notice_text(w, report, catalog, lang)}
-            for w in report.warnings],
-    }
-
-
-def dumps(value: Any, indent: int = 2, _level: int = 0) -> str:
-    """JSON like ``json.dumps(indent=2, ensure_ascii=False)``, but a ``Decimal`` is written
-    as the number it is, trailing zeros kept (``Decimal('1234.50')`` -> ``1234.50``)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a JSON number: {value}")
-        return format(value, "f")
-    pad, end = " " * (indent * (_level + 1)), " " * (indent * _level)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: "
-                 f"{dumps(v, indent, _level + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + f"\n{end}}}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        items = [f"{pad}{dumps(v, indent, _level + 1)}" for v in value]
-        return "[\n" + ",\n".join(items) + f"\n{end}]"
-    return json.dumps(value, ensure_ascii=False)

@@ -87,7 +87,9 @@ def workbook_bytes(sheets: Iterable[tuple[str, Sequence[Sequence[Any]]]]) -> byt
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    blank = workbook.active  # the empty sheet a new workbook starts with
+    if blank is not None:
+        workbook.remove(blank)
     for title, rows in sheets:
         sheet = workbook.create_sheet(title[:31])
         for row in rows:

@@ -16,16 +16,19 @@ changing the data, and so that no document runs long or grows without bound:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
 from eligibility.documents.bounded import LIMITS
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # libyaml's loader has the pure-Python one's interface
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class InputLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class InputLoader(_BaseLoader):
     """A safe loader that refuses duplicate keys and leaves timestamps as strings."""
 
 
@@ -58,17 +61,21 @@ def _bounded_int(loader: InputLoader, node: yaml.ScalarNode) -> int:
                                                 node.start_mark) from None
 
 
+def _timestamp_text(loader: InputLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_yaml_str(node)  # a date stays text: the model parses it
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:59] + "…"
 
 
 InputLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-InputLoader.add_constructor("tag:yaml.org,2002:timestamp", InputLoader.construct_yaml_str)
+InputLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_text)
 InputLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
-class GraphError(yaml.YAMLError):  # type: ignore[misc]
+class GraphError(yaml.YAMLError):
     """A node graph too large or too deep once aliases are expanded."""
 
     def __init__(self, problem: str, mark: Any = None) -> None:
@@ -121,7 +128,13 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def compose_checked(loader: Any) -> yaml.Node | None:
+class Composer(Protocol):
+    """A YAML loader seen as what composes one document (PyYAML's and libyaml's)."""
+
+    def get_single_node(self) -> yaml.Node | None: ...
+
+
+def compose_checked(loader: Composer) -> yaml.Node | None:
     """The single document's node graph, measured (``check_graph``) before building."""
     node = loader.get_single_node()
     if node is not None:

@@ -48,9 +48,9 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import durable_rules_engine as _dre
 
@@ -85,7 +85,7 @@ _OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 # ("cmp", op, key, value): op is "eq" (written {key: value}) or a durable operator;
 # ("and", parts) / ("or", parts); NEVER: a pattern no fact matches (the rule is left out).
 
-Pattern = tuple
+Pattern = tuple[Any, ...]
 NEVER: Pattern = ("never",)
 
 
@@ -193,12 +193,17 @@ def _fnv1a(text: str) -> int:
 
 # --- facts: how each fact the rules read is flattened ---------------------------------
 
+Encoding = Literal["bool", "number", "level", "code", "set"]
+"""How a fact's values are sent: as is (bool, number), as a rank (level), as a code
+(strings: enum, text) or as one bool key per member (set)."""
+
+
 @dataclass
 class _Field:
     """One fact path: its kind, its durable key(s) and the encoding of its values."""
 
     path: str
-    kind: str                       # bool, number, level, code, set
+    kind: Encoding
     key: str
     rank: Mapping[str, int] | None = None
     codes: dict[str, int] = field(default_factory=dict)
@@ -252,7 +257,7 @@ _KINDS = {"bool": "bool", "count": "number", "amount": "number", "level": "level
           "enum": "code", "text": "code", "set": "set"}
 
 
-def _infer_kind(path: str, leaves: list[Leaf]) -> str:
+def _infer_kind(path: str, leaves: list[Leaf]) -> Encoding:
     """The encoding of a fact, from the tests the rules make on it."""
     ops = {leaf.op for leaf in leaves}
     if ops & {"includes", "excludes"}:
@@ -334,7 +339,8 @@ def _leaf_patterns(leaf: Leaf, spec: _Field) -> tuple[Pattern, Pattern]:
     if op in ("in", "not_in"):
         if kind == "bool" or kind == "number":
             raise ValueError(f"{where}: '{op}' is not supported on a {kind} fact")
-        codes = ([spec.rank[v] for v in value if v in spec.rank] if kind == "level"  # type: ignore[index]
+        codes = ([spec.rank[v] for v in value if v in spec.rank]
+                 if kind == "level" and spec.rank is not None
                  else [spec.codes[v] for v in value])
         inside = _or(_cmp("eq", key, c) for c in codes)
         outside = (_and(_cmp("$neq", key, c) for c in codes) if codes
@@ -349,9 +355,9 @@ def _leaf_patterns(leaf: Leaf, spec: _Field) -> tuple[Pattern, Pattern]:
         holds = value if op == "eq" else not value  # a present bool is true or false
         return _cmp("eq", key, holds), _cmp("eq", key, not holds)
     if kind == "level":
-        if value not in spec.rank:  # type: ignore[operator]
+        if spec.rank is None or value not in spec.rank:
             raise ValueError(f"{where}: {value!r} is not a level")
-        value = spec.rank[value]  # type: ignore[index]
+        value = spec.rank[value]
     elif kind == "code":
         if op not in ("eq", "ne"):
             raise ValueError(f"{where}: '{op}' is not supported on a string fact")
@@ -376,7 +382,7 @@ class _Network:
     """A model of durable's alpha network, to keep every node under its fixed sizes."""
 
     def __init__(self) -> None:
-        self.children: list[dict[tuple, int]] = [{}]
+        self.children: list[dict[tuple[Any, ...], int]] = [{}]
         self.nex = [0]
         self.betas = [0]
 
@@ -427,10 +433,14 @@ class _Chunk:
         return rules
 
 
+NodeKind = Literal["leaf", "all", "any", "not"]
+_NODE_KINDS: dict[type, NodeKind] = {All: "all", Any_: "any", Not: "not"}
+
+
 @dataclass
 class _Node:
     node_id: str
-    kind: str                       # leaf, all, any, not
+    kind: NodeKind
     children: tuple[int, ...] = ()
     fact: str = ""
 
@@ -476,13 +486,13 @@ class DurableEngine:
         index: dict[str, int] = {}
         conditions: list[Condition] = []
         for condition in roots_and_nodes:
-            for node in walk(condition):
-                seen = index.get(node.node_id)
+            for part in walk(condition):
+                seen = index.get(part.node_id)
                 if seen is None:
-                    index[node.node_id] = len(conditions)
-                    conditions.append(node)
-                elif conditions[seen] != node:
-                    raise ValueError(f"two different conditions share the id {node.node_id!r}")
+                    index[part.node_id] = len(conditions)
+                    conditions.append(part)
+                elif conditions[seen] != part:
+                    raise ValueError(f"two different conditions share the id {part.node_id!r}")
         self.node_ids: tuple[str, ...] = tuple(c.node_id for c in conditions)
         self._fields = _build_fields([c for c in conditions if isinstance(c, Leaf)])
 
@@ -492,7 +502,7 @@ class DurableEngine:
                 nodes.append(_Node(c.node_id, "leaf", fact=c.fact))
             else:
                 kids = (c.child,) if isinstance(c, Not) else c.children
-                nodes.append(_Node(c.node_id, {All: "all", Any_: "any", Not: "not"}[type(c)],
+                nodes.append(_Node(c.node_id, _NODE_KINDS[type(c)],
                                    tuple(index[k.node_id] for k in kids)))
         self._nodes = nodes
         # children before parents, for the patterns and for the consistency check
@@ -509,25 +519,19 @@ class DurableEngine:
         for i in range(len(nodes)):
             place(i)
         self._order = order
-        patterns: list[tuple[Pattern, Pattern]] = [(NEVER, NEVER)] * len(nodes)
-        for i in order:
-            c, node = conditions[i], nodes[i]
-            kids = [patterns[k] for k in node.children]
-            if isinstance(c, Leaf):
-                patterns[i] = _leaf_patterns(c, self._fields[c.fact])
-            elif node.kind == "not":
-                patterns[i] = (kids[0][1], kids[0][0])
-            elif node.kind == "all":
-                patterns[i] = (_and(t for t, _ in kids), _or(f for _, f in kids))
-            else:
-                patterns[i] = (_or(t for t, _ in kids), _and(f for _, f in kids))
+        self._combine = _combiner(nodes, order)
 
         path_of_key = {k: f.path for f in self._fields.values() for k in f.durable_keys()}
         field_order = list(self._fields)
         self._chunks: list[_Chunk] = []
         self._rule_of: dict[str, tuple[int, bool]] = {}
+        self._leaves: list[tuple[int, str]] = []  # (node index, fact path) of every leaf
         chunk = _Chunk()
-        for i, (t, f) in enumerate(patterns):
+        for i, c in enumerate(conditions):
+            if not isinstance(c, Leaf):
+                continue  # combined in Python (_combiner) from the leaves durable decided
+            self._leaves.append((i, c.fact))
+            t, f = _leaf_patterns(c, self._fields[c.fact])
             rules = []
             for outcome, pattern in ((True, t), (False, f)):
                 branches = pattern[1] if pattern[0] == "or" else (pattern,)
@@ -679,27 +683,41 @@ class DurableEngine:
                 raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
                                   "both true and false")
             values[node] = outcome
-        nodes = self._nodes
-        for i in self._order:
-            node, value = nodes[i], values[i]
-            if node.kind == "leaf":
-                known = node.fact in facts
-                if (value is None) == known:
-                    raise EngineError(
-                        f"durable-rules {'lost' if known else 'invented'} the outcome of "
-                        f"{node.node_id} ({node.fact} {'known' if known else 'unknown'})")
-                continue
-            kids = [values[k] for k in node.children]
-            if node.kind == "not":
-                expected = None if kids[0] is None else not kids[0]
-            else:
-                decisive = node.kind == "any"
-                expected = (decisive if decisive in kids else
-                            None if None in kids else not decisive)
-            if value is not expected:
-                raise EngineError(f"durable-rules gave {node.node_id} = {value}, but its "
-                                  f"parts give {expected}: an outcome was lost")
+        # Checked before use: a leaf on a known fact is decided, on an unknown one is not.
+        for i, fact in self._leaves:
+            if (values[i] is None) is (fact in facts):
+                known = fact in facts
+                raise EngineError(
+                    f"durable-rules {'lost' if known else 'invented'} the outcome of "
+                    f"{self._nodes[i].node_id} ({fact} {'known' if known else 'unknown'})")
+        self._combine(values)
         return dict(zip(self.node_ids, values, strict=True))
+
+
+def _combiner(nodes: list[_Node], order: list[int]) -> Callable[[list[Truth]], None]:
+    """Code compiled from the catalog that fills in every all/any/not node (Kleene) from
+    the leaves' truths, children before parents. Only node indices enter the source."""
+    lines = ["def combine(v):"]
+    for i in order:
+        node = nodes[i]
+        if node.kind == "leaf":
+            continue
+        kids = [f"v[{k}]" for k in node.children]
+        if node.kind == "not":
+            lines.append(f"    a = {kids[0]}")
+            lines.append(f"    v[{i}] = None if a is None else not a")
+            continue
+        decisive, other = ("True", "False") if node.kind == "any" else ("False", "True")
+        if not kids:  # an empty all holds, an empty any fails (as conditions.evaluate)
+            lines.append(f"    v[{i}] = {other}")
+            continue
+        lines.append(f"    v[{i}] = ({decisive} if ({' or '.join(f'{k} is {decisive}' for k in kids)})"
+                     f" else None if ({' or '.join(f'{k} is None' for k in kids)}) else {other})")
+    lines.append("    return None")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<eligibility.engine.durable combiner>", "exec"), namespace)
+    combine: Callable[[list[Truth]], None] = namespace["combine"]
+    return combine
 
 
 _ENGINES: dict[tuple[int, int], tuple[Any, DurableEngine]] = {}

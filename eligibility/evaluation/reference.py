@@ -18,6 +18,7 @@ from typing import Any
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children, evaluate
 from eligibility.catalog.model import Catalog
+from eligibility.catalog.vocabulary import DERIVATIONS
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -27,7 +28,7 @@ from eligibility.evaluation.verdicts import (
     Reason,
     Verdict,
 )
-from eligibility.profile.facts import SOURCE_FIELDS, held_on
+from eligibility.profile.facts import held_on
 from eligibility.profile.model import Profile, Status
 
 
@@ -52,21 +53,23 @@ def _missing(condition: Condition, truths: Mapping[str, Truth]) -> list[str]:
         if truths[node.node_id] is not None:
             continue
         if isinstance(node, Leaf):
-            found.extend(SOURCE_FIELDS.get(node.fact, (node.fact,)))
+            found.extend(DERIVATIONS.get(node.fact, (node.fact,)))
         pending[0:0] = children(node)
     return list(dict.fromkeys(found))
 
 
 def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
                        facts: Mapping[str, Any], requested: list[str] | None = None,
-                       show: list[str] | None = None) -> Evaluation:
+                       show: list[str] | None = None,
+                       only: tuple[str, ...] | None = None) -> Evaluation:
+    """Every brick's verdict (``only``: these bricks and those they require)."""
     truths = decide(catalog, facts)
     asked = list(requested if requested is not None else profile.requests)
     requested_ids = [b for b in catalog.bricks if not asked or b in asked]
     held = held_on(profile, as_of)  # a subscription counts from its `since`
     shown = None if show is None else tuple(b for b in catalog.bricks if b in show)
     result = Evaluation(catalog, profile, as_of, facts, truths, tuple(requested_ids), not asked,
-                        held=held, show=shown)
+                        held=held, show=shown, engine="reference")
 
     def verdict(brick_id: str) -> Verdict:
         if brick_id in result.verdicts:
@@ -112,6 +115,6 @@ def evaluate_reference(catalog: Catalog, profile: Profile, as_of: dt.date,
                                             tuple(dict.fromkeys(missing)))
         return result.verdicts[brick_id]
 
-    for brick_id in catalog.bricks:
+    for brick_id in catalog.bricks if only is None else only:
         verdict(brick_id)
     return result

@@ -4,13 +4,21 @@ A plan is a list of steps, each tied to the rule it satisfies: set a profile
 field, ask for another brick, or sign a convention version. For a failed
 ``any`` the cheapest alternative is chosen (the first on a tie, so the catalog's
 order says which is preferred). A plan is *checked*: it is applied to the
-profile and the brick evaluated again; a plan that does not lift every failure
-is reported as impossible, never as advice.
+facts and the brick evaluated again, by the engine that gave the verdict; a plan
+that does not lift every failure is reported as impossible, never as advice.
+
+The re-check changes the facts mapping, not the profile (no pydantic round trip):
+a ``set`` step is the fact's new value, a ``sign`` step the version in force, which
+is then both ``convention.in_force`` and ``convention.applicable`` (what
+``derive_facts`` gives for a signature dated the day considered), a ``request`` step
+one more brick asked for. Only the brick and the bricks it requires are assembled
+again. ``apply_plan`` still gives the changed *profile*: ``rules verify`` checks each
+plan by applying it so and evaluating from scratch, holding this shortcut to account.
 
 A plan is *sound* (issue 8): marked feasible, applied, it makes the brick eligible;
 when the verdict then still depends on facts the profile leaves out, it does not
 promise eligibility but ends with a ``find_out`` step naming each of them. A fact the
-commune cannot change by itself (``FieldSpec.actionable``: membership of the
+commune cannot change by itself (``Fact.actionable``, ``facts.yaml``: membership of the
 agglomeration, having a school…) is never a step: a brick that needs it changed is
 out of the commune's reach, and the plan says which facts put it there.
 """
@@ -18,58 +26,23 @@ out of the commune's reach, and the plan says which facts put it there.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not
 from eligibility.catalog.model import Brick, Catalog
+from eligibility.evaluation.evaluate import evaluate_facts
+from eligibility.evaluation.plans import FIND_OUT, REQUEST, SET, SIGN, Plan, Step
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
     CONDITION,
     REQUIREMENT,
+    EngineName,
     Evaluation,
     Verdict,
 )
-from eligibility.profile.facts import field_spec
 from eligibility.profile.model import Profile
-
-SET, REQUEST, SIGN, FIND_OUT = "set", "request", "sign", "find_out"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One change. ``kind`` is ``set`` (field := value), ``request`` (brick), ``sign``
-    (a convention version, ``value``), or ``find_out`` (a profile ``field`` still
-    unknown on which the verdict depends: a question, not a change)."""
-
-    rule: str
-    kind: str
-    field: str | None = None
-    value: Any = None
-    current: Any = None
-    brick: str | None = None
-
-
-@dataclass(frozen=True)
-class Plan:
-    brick: str
-    steps: tuple[Step, ...]
-    feasible: bool
-    why_not: str | None = None  # when not feasible: what stands in the way
-    replaced_by: str | None = None
-    out_of_reach: tuple[str, ...] = ()  # facts the commune cannot change that block it
-
-    @property
-    def find_out(self) -> tuple[str, ...]:
-        """The profile fields to find out before the brick can be called eligible."""
-        return tuple(s.field for s in self.steps if s.kind == FIND_OUT and s.field)
-
-    @property
-    def changes(self) -> tuple[Step, ...]:
-        """The steps that change the profile (every step but the questions)."""
-        return tuple(s for s in self.steps if s.kind != FIND_OUT)
 
 
 class Unsatisfiable(Exception):
@@ -90,7 +63,7 @@ _NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in",
 
 def satisfying_value(leaf: Leaf, want: bool, current: Any, catalog: Catalog) -> Any:
     """A value of the leaf's fact for which the leaf is ``want``, closest to the test."""
-    spec = field_spec(leaf.fact, catalog)
+    spec = catalog.facts.get(leaf.fact)
     assert spec is not None
     op, value = leaf.op, leaf.value
     if op == "includes" or op == "excludes":
@@ -171,7 +144,7 @@ def _leaf_step(leaf: Leaf, want: bool, ev: Evaluation, rule: str) -> Step:
     if leaf.fact in ("convention.in_force", "convention.applicable"):
         target = satisfying_value(leaf, want, current, ev.catalog)
         return _sign_step(target, ev, rule)
-    spec = field_spec(leaf.fact, ev.catalog)
+    spec = ev.catalog.facts.get(leaf.fact)
     if spec is not None and not spec.actionable:
         raise OutOfReach(rule, (leaf.fact,))
     value = satisfying_value(leaf, want, current, ev.catalog)
@@ -222,7 +195,7 @@ def _merge(steps: list[Step], catalog: Catalog) -> list[Step]:
         if other is None or other.value == step.value:
             merged.setdefault(key, step)
             continue
-        spec = field_spec(step.field or "", catalog)
+        spec = catalog.facts.get(step.field or "")
         if step.kind == SET and spec is not None and spec.kind in ("count", "amount", "level"):
             levels = list(spec.values)
             merged[key] = max(other, step, key=lambda s: levels.index(s.value)
@@ -269,18 +242,18 @@ def apply_plan(profile: Profile, steps: tuple[Step, ...] | list[Step], as_of: dt
     return profile.with_changes(changes)
 
 
-Recheck = Callable[[Profile, "list[str] | None"], Evaluation]
-
-
-def _reference_recheck(ev: Evaluation) -> Recheck:
-    """Re-evaluate with the reference evaluator, on the same catalog and date."""
-    from eligibility.evaluation.check import (
-        check,  # check does not import this module: no cycle at run time
-    )
-
-    def recheck(profile: Profile, requested: list[str] | None) -> Evaluation:
-        return check(ev.catalog, profile, ev.as_of, requested, engine="reference")
-    return recheck
+def facts_after(facts: Mapping[str, Any], steps: tuple[Step, ...] | list[Step],
+                ) -> dict[str, Any]:
+    """The facts as they would be once every step is done (see the module docstring)."""
+    changed = dict(facts)
+    for step in steps:
+        if step.kind == SET:
+            assert step.field is not None
+            value = step.value
+            changed[step.field] = frozenset(value) if isinstance(value, list) else value
+        elif step.kind == SIGN:
+            changed["convention.in_force"] = changed["convention.applicable"] = step.value
+    return changed
 
 
 def _find_out_steps(verdict: Verdict) -> list[Step]:
@@ -297,14 +270,14 @@ def _find_out_steps(verdict: Verdict) -> list[Step]:
     return list(steps.values())
 
 
-def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
+def plan(ev: Evaluation, brick_id: str, engine: EngineName | None = None) -> Plan:
     """What would make ``brick_id`` eligible, checked.
 
-    ``recheck(profile, requested)`` evaluates a changed profile (default: the
-    reference evaluator). The plan is applied and the brick evaluated again: still
-    ineligible or unavailable, the plan is reported impossible; undetermined, the plan
-    ends with a ``find_out`` step for each fact still unknown; eligible, it is feasible
-    as it is. A fact the commune cannot change blocking it: impossible, out of reach.
+    The plan is applied to the facts and the brick evaluated again, with ``engine``
+    (default: the one that decided ``ev``): still ineligible or unavailable, the plan is
+    reported impossible; undetermined, the plan ends with a ``find_out`` step for each
+    fact still unknown; eligible, it is feasible as it is. A fact the commune cannot
+    change blocking it: impossible, out of reach.
     """
     brick = ev.catalog.bricks[brick_id]
     replaced = brick.replaced_by.brick if brick.replaced_by is not None else None
@@ -320,11 +293,19 @@ def plan(ev: Evaluation, brick_id: str, recheck: Recheck | None = None) -> Plan:
         # caller overrode with an empty list (None would bring them back).
         requested = [] if ev.everything_requested else [
             *ev.requested, *(s.brick for s in steps if s.kind == REQUEST and s.brick)]
-        again = recheck or _reference_recheck(ev)
-        after = again(apply_plan(ev.profile, steps, ev.as_of), requested).verdicts[brick_id]
+        again = evaluate_facts(ev.catalog, ev.profile, ev.as_of, facts_after(ev.facts, steps),
+                               requested, engine or ev.engine, only=(brick_id,))
+        after = again.verdicts[brick_id]
     if after.status in ("ineligible", "unavailable"):
         blocking = ", ".join(r.rule for r in after.failed())
         return Plan(brick_id, tuple(steps), False, blocking, replaced)
     if after.status == "undetermined":
         steps = [*steps, *_find_out_steps(after)]
     return Plan(brick_id, tuple(steps), True, None, replaced)
+
+
+def plans_for(ev: Evaluation) -> dict[str, Plan]:
+    """The plan of each brick shown that is ineligible or unavailable (the others need
+    none: eligible, or undetermined with the facts to find out listed)."""
+    return {v.brick: plan(ev, v.brick) for v in ev.shown()
+            if v.status in ("ineligible", "unavailable")}

@@ -18,15 +18,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children
 from eligibility.catalog.model import Brick, Catalog, Text
-from eligibility.profile.facts import SOURCE_FIELDS, held_on
+from eligibility.catalog.vocabulary import DERIVATIONS
+from eligibility.evaluation.plans import Plan
+from eligibility.profile.facts import held_on
 from eligibility.profile.model import Profile, Status
 
 # Rule kinds, in the order reasons are listed.
 AVAILABILITY, COMMON, REQUIREMENT, CONDITION = "availability", "common", "requirement", "condition"
+
+EngineName = Literal["durable", "reference"]
+ENGINES: tuple[EngineName, ...] = ("durable", "reference")
+
+# CONTRACT §3: the exit codes of check and explain.
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -58,9 +66,14 @@ class Verdict:
         return [r for r in self.reasons if r.held is False]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
-    """Everything decided about one commune on one date."""
+    """Everything decided about one commune on one date, as plain data.
+
+    ``verdicts`` holds every brick's verdict (filled in once, by the evaluator);
+    ``plans`` the checked plan of each brick shown that is ineligible or unavailable
+    (filled in once by ``check.check``, with ``engine``: renderers never plan).
+    """
 
     catalog: Catalog
     profile: Profile
@@ -72,6 +85,8 @@ class Evaluation:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     held: frozenset[str] = frozenset()  # the bricks held on ``as_of`` (facts.held_on)
     show: tuple[str, ...] | None = None  # the verdicts to show (``--brick``), catalog order
+    engine: EngineName = "durable"  # the evaluator that decided it; plans re-check with it
+    plans: dict[str, Plan] = field(default_factory=dict)
 
     @property
     def convention(self) -> str | None:
@@ -82,6 +97,18 @@ class Evaluation:
         (all of them when none was). Choosing never changes a verdict."""
         return [self.verdicts[b] for b in (self.show if self.show is not None
                                             else self.requested)]
+
+    def failed(self) -> bool:
+        """CONTRACT §3: a brick shown that was asked for (``requests`` or ``--brick``) is
+        not eligible; when none was asked for, a brick that exists for the commune is
+        ineligible or undetermined (an unavailable one is no failure then)."""
+        if self.everything_requested and self.show is None:
+            return any(v.status in ("ineligible", "undetermined") for v in self.shown())
+        return any(v.status != "eligible" for v in self.shown())
+
+    def exit_code(self) -> int:
+        """The exit code of ``check`` and ``explain`` for this evaluation (CONTRACT §3)."""
+        return EXIT_FAILED if self.failed() else EXIT_OK
 
 
 def status_of(availability: Truth, reasons: list[Reason]) -> Status:
@@ -100,7 +127,7 @@ def unknown_facts(condition: Condition, truths: Mapping[str, Truth]) -> list[str
     if truths[condition.node_id] is not None:
         return []
     if isinstance(condition, Leaf):
-        return list(SOURCE_FIELDS.get(condition.fact, (condition.fact,)))
+        return list(DERIVATIONS.get(condition.fact, (condition.fact,)))
     return [fact for child in children(condition) for fact in unknown_facts(child, truths)]
 
 
@@ -122,13 +149,14 @@ def shown_ids(catalog: Catalog, show: list[str] | None) -> tuple[str, ...] | Non
 
 def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[str, Any],
              truths: Mapping[str, Truth], requested: list[str] | None = None,
-             show: list[str] | None = None) -> Evaluation:
+             show: list[str] | None = None, only: tuple[str, ...] | None = None) -> Evaluation:
     """Verdicts for every brick from decided node truths.
 
     ``requested`` (what the commune asks for) defaults to the profile's requests; when
     empty, every brick counts as requested (CONTRACT §4). ``show`` only chooses the
     verdicts ``shown()`` returns. Verdicts are computed for every brick, since a
-    brick's verdict may depend on another's.
+    brick's verdict may depend on another's; ``only`` (a plan's re-check) limits them to
+    these bricks and those they require.
 
     A requirement rests on a valid brick: it holds when the required brick is held on
     the date (``held_on``) or asked for, *and* that brick is eligible itself (unknown
@@ -174,7 +202,8 @@ def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[
         evaluation.verdicts[brick.id] = result
         return result
 
-    for brick in catalog.bricks.values():
+    for brick in (catalog.bricks.values() if only is None else
+                  (catalog.bricks[b] for b in only)):
         verdict(brick)
     return evaluation
 

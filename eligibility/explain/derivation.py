@@ -1,7 +1,10 @@
 """Explanations: a verdict as a chain of "because", a help plan, and citations.
 
 This module decides *what* is said about a verdict, in the user's language; the
-renderers in ``render.py`` decide how it looks (text, markdown, JSON).
+renderers in ``reports/check.py`` decide how it looks (text, markdown, JSON). It
+evaluates nothing and plans nothing: the verdicts, their reasons and their plans come
+computed once in the ``Evaluation`` (``evaluation.check``); every sentence comes from
+the wording layer (``wording.i18n``).
 """
 
 from __future__ import annotations
@@ -12,18 +15,8 @@ from typing import Any
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children
 from eligibility.catalog.model import Catalog, Rule
-from eligibility.evaluation.check import check
-from eligibility.evaluation.remediation import (
-    FIND_OUT,
-    REQUEST,
-    SET,
-    SIGN,
-    Plan,
-    Step,
-    Unsatisfiable,
-    plan,
-    satisfying_value,
-)
+from eligibility.evaluation.plans import FIND_OUT, REQUEST, SET, SIGN, Plan, Step
+from eligibility.evaluation.remediation import Unsatisfiable, satisfying_value
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -33,23 +26,22 @@ from eligibility.evaluation.verdicts import (
     Reason,
     Verdict,
 )
-from eligibility.profile.facts import FIELDS, SOURCE_FIELDS
-from eligibility.wording.i18n import join, t, the, value_label
+from eligibility.wording.i18n import join, t, value_label, version_label
 
 SYMBOLS = {"eligible": "✓", "ineligible": "✗", "undetermined": "?", "unavailable": "–"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Because:
     """One reason as said to a person: the rule, what was observed, where it comes from."""
 
     rule: str
     held: Truth
     text: str
-    details: list[str] = field(default_factory=list)
+    details: tuple[str, ...] = ()
     source: str = ""
     citation: str = ""
-    nested: list[Because] = field(default_factory=list)
+    nested: tuple[Because, ...] = ()
     nested_intro: str = ""  # "it is itself ineligible:" before the nested reasons
 
     @property
@@ -57,7 +49,7 @@ class Because:
         return self.source == "assumption"
 
 
-@dataclass
+@dataclass(frozen=True)
 class BrickExplanation:
     brick: str
     status: str
@@ -71,11 +63,10 @@ class BrickExplanation:
     assumption_names: list[str] = field(default_factory=list)  # the same, as said to a person
 
 
-def fact_label(path: str, lang: str) -> str:
-    spec = FIELDS.get(path)
-    if spec is None:
-        return path
-    return spec.label_en if lang == "en" else spec.label_fr
+def fact_label(catalog: Catalog, path: str, lang: str) -> str:
+    """A fact's label from the catalog's vocabulary (its path when it has none)."""
+    fact = catalog.facts.get(path)
+    return path if fact is None else fact.label(lang)
 
 
 def show_value(value: Any, lang: str, fact: str = "", catalog: Catalog | None = None) -> str:
@@ -89,7 +80,7 @@ def describe_test(leaf: Leaf, lang: str, catalog: Catalog | None = None) -> str:
     if isinstance(value, tuple):
         words = [show_value(v, lang, leaf.fact, catalog) for v in value]
         if leaf.op in ("not_in", "excludes"):
-            shown = (" ni " if lang != "en" else " nor ").join(words)
+            shown = t(lang, "nor").join(words)
         else:
             shown = join(words, lang, "and" if leaf.op == "includes" else "or")
     elif leaf.op == "ne" and value == "none" and leaf.fact.startswith("convention."):
@@ -112,26 +103,12 @@ def read_facts(condition: Condition, facts: Mapping[str, Any]) -> list[str]:
 
 
 def _observed(condition: Condition, ev: Evaluation, commune: str, lang: str) -> str:
-    shown = [t(lang, "fact_is", label=fact_label(f, lang),
+    shown = [t(lang, "fact_is", label=fact_label(ev.catalog, f, lang),
                value=show_value(ev.facts.get(f), lang, f, ev.catalog))
              for f in read_facts(condition, ev.facts)]
-    return t(lang, "has", commune=commune, facts=" ; ".join(shown) if lang != "en"
-             else "; ".join(shown))
+    return t(lang, "has", commune=commune, facts=t(lang, "semicolon").join(shown))
 
 
-def _cited(because: Because, source: str, citation: str) -> Because:
-    because.source, because.citation = source, citation
-    return because
-
-
-def _version_label(catalog: Catalog, version: str | None, lang: str) -> str:
-    """A version with its article, as it follows « sous » or « signer »."""
-    if version is None:
-        return t(lang, "unknown")
-    if version == "none":
-        return t(lang, "no_convention")
-    return the(catalog.versions[version].label(lang), lang) if version in catalog.versions \
-        else version
 
 
 def brick_typed(catalog: Catalog, brick_id: str, lang: str) -> str:
@@ -151,51 +128,53 @@ def rule_name(catalog: Catalog, rule_id: str, lang: str) -> str:
 
 
 def _rule_of(catalog: Catalog, rule_id: str) -> Rule:
-    return next(r for r in catalog.rules() if r.id == rule_id)
+    rule = catalog.rule(rule_id)
+    assert rule is not None, rule_id
+    return rule
 
 
 def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Because:
-    """What to say about one reason of a verdict."""
+    """What to say about one reason of a verdict (its source and citation are those the
+    reason carries: in force at the date, for a temporary law)."""
     catalog, commune = ev.catalog, ev.profile.commune.name
+    details: list[str] = []
+    nested: tuple[Because, ...] = ()
+    nested_intro = ""
     if reason.kind == AVAILABILITY:
         brick = catalog.bricks[reason.rule.rsplit(".", 1)[0]]
-        versions = join((_version_label(catalog, v, lang) for v in brick.versions), lang)
-        item = Because(reason.rule, reason.held, t(lang, "available_under", versions=versions))
+        versions = join((version_label(catalog, v, lang) for v in brick.versions), lang)
+        text = t(lang, "available_under", versions=versions)
         applicable = ev.facts.get("convention.applicable")
         if reason.held is False:
-            item.details.append(t(lang, "not_under", commune=commune,
-                                  version=_version_label(catalog, applicable, lang)))
+            details.append(t(lang, "not_under", commune=commune,
+                             version=version_label(catalog, applicable, lang)))
             in_force = catalog.version_at(ev.as_of)
             if in_force and in_force != applicable and in_force in catalog.versions and \
                     catalog.rank(in_force) > catalog.rank(applicable or ""):
-                item.details.append(t(lang, "newer_in_force",
-                                      version=_version_label(catalog, in_force, lang)))
-        return _cited(item, brick.availability.source, brick.availability.citation)
-    if reason.kind == REQUIREMENT:
+                details.append(t(lang, "newer_in_force",
+                                 version=version_label(catalog, in_force, lang)))
+    elif reason.kind == REQUIREMENT:
         assert reason.brick is not None
-        required = catalog.bricks[reason.brick]
-        item = Because(reason.rule, reason.held,
-                       t(lang, "requires_brick", label=required.label(lang)))
-        requirement = next(r for b in catalog.bricks.values() for r in b.requires
-                           if r.rule_id == reason.rule)
+        text = t(lang, "requires_brick", label=catalog.bricks[reason.brick].label(lang))
         if reason.brick in ev.held:  # held on the date (facts.held_on)
-            item.details.append(t(lang, "required_held", commune=commune))
+            details.append(t(lang, "required_held", commune=commune))
         elif reason.brick not in ev.requested:
-            item.details.append(t(lang, "not_held_not_asked", commune=commune))
+            details.append(t(lang, "not_held_not_asked", commune=commune))
         other = ev.verdicts[reason.brick]
         # Held or asked for, the required brick must be valid itself: say why it is not.
         if reason.held is not True and other.status != "eligible" and depth < 4:
             causes = (False,) if reason.held is False else (False, None)  # unknown: no cause
-            item.nested = [because_of(r, ev, lang, depth + 1) for r in other.reasons
-                           if r.held in causes]
-            if item.nested:
-                item.nested_intro = t(lang, "required_fails", status=t(lang, other.status))
-        return _cited(item, requirement.source, requirement.citation)
-    rule = _rule_of(catalog, reason.rule)
-    item = Because(reason.rule, reason.held, rule.message(lang))
-    if reason.kind in (COMMON, CONDITION):
-        item.details.append(_observed(rule.condition, ev, commune, lang))
-    return _cited(item, reason.source, reason.citation)  # as of the date (a temporary law)
+            nested = tuple(because_of(r, ev, lang, depth + 1) for r in other.reasons
+                           if r.held in causes)
+            if nested:
+                nested_intro = t(lang, "required_fails", status=t(lang, other.status))
+    else:
+        rule = _rule_of(catalog, reason.rule)
+        text = rule.message(lang)
+        if reason.kind in (COMMON, CONDITION):
+            details.append(_observed(rule.condition, ev, commune, lang))
+    return Because(reason.rule, reason.held, text, tuple(details), reason.source,
+                   reason.citation, nested, nested_intro)
 
 
 def step_text(step: Step, ev: Evaluation, lang: str) -> str:
@@ -203,39 +182,37 @@ def step_text(step: Step, ev: Evaluation, lang: str) -> str:
         assert step.brick is not None
         return t(lang, "ask_too", brick=brick_typed(ev.catalog, step.brick, lang))
     if step.kind == SIGN:
-        return t(lang, "sign", version=_version_label(ev.catalog, step.value, lang))
+        return t(lang, "sign", version=version_label(ev.catalog, step.value, lang))
     if step.kind == FIND_OUT:  # a question: the verdict still depends on this field
         assert step.field is not None
-        return t(lang, "find_out_step", label=fact_label(_fact_of(step.field), lang),
-                 field=step.field)
+        label = fact_label(ev.catalog, _fact_of(ev.catalog, step.field), lang)
+        return t(lang, "find_out_step", label=label, field=step.field)
     assert step.kind == SET and step.field is not None
-    change = t(lang, "set", label=fact_label(step.field, lang),
+    change = t(lang, "set", label=fact_label(ev.catalog, step.field, lang),
                current=show_value(step.current, lang, step.field, ev.catalog),
                value=show_value(step.value, lang, step.field, ev.catalog))
-    rule = next((r for r in ev.catalog.rules() if r.id == step.rule), None)
+    rule = ev.catalog.rule(step.rule)
     return f"{rule.help(lang)} ({change})" if rule is not None else change
 
 
-def recheck_for(ev: Evaluation, engine: str = "reference"):
-    """A function re-evaluating a changed profile on the same date and catalog."""
-    def recheck(profile, requested):  # type: ignore[no-untyped-def]
-        return check(ev.catalog, profile, ev.as_of, requested, engine=engine)  # type: ignore[arg-type]
-    return recheck
-
-
 def help_lines(ev: Evaluation, verdict: Verdict, lang: str) -> tuple[list[str], Plan | None]:
+    """The help under a verdict, in words, and the plan it says (``ev.plans``: planned
+    once by ``check``, never here)."""
     if verdict.status in ("eligible", "undetermined"):
         return [], None
-    remedy = plan(ev, verdict.brick, recheck_for(ev))
+    remedy = ev.plans.get(verdict.brick)
+    if remedy is None:
+        raise ValueError(f"no plan for '{verdict.brick}': evaluate with check(..., plans=True)"
+                         " and show the brick")
     lines = [step_text(s, ev, lang) for s in remedy.steps]
     if not remedy.feasible:
         if remedy.replaced_by:
             brick = ev.catalog.bricks[verdict.brick]
             assert brick.replaced_by is not None
             lines = [t(lang, "replaced_by", brick=brick_typed(ev.catalog, remedy.replaced_by, lang),
-                       version=_version_label(ev.catalog, brick.replaced_by.version, lang))]
+                       version=version_label(ev.catalog, brick.replaced_by.version, lang))]
         elif remedy.out_of_reach:
-            facts = join((fact_label(f, lang) for f in remedy.out_of_reach), lang)
+            facts = join((fact_label(ev.catalog, f, lang) for f in remedy.out_of_reach), lang)
             lines = [t(lang, "out_of_reach", facts=facts)]
         else:
             lines = [t(lang, "impossible", why=remedy.why_not)]
@@ -246,7 +223,7 @@ def short_name(reason: Reason, ev: Evaluation, lang: str) -> str:
     """A reason in a few words, for "the rest holds: …"."""
     if reason.kind == AVAILABILITY:
         version = ev.facts.get("convention.applicable")
-        return t(lang, "exists_under", version=_version_label(ev.catalog, version, lang))
+        return t(lang, "exists_under", version=version_label(ev.catalog, version, lang))
     return rule_name(ev.catalog, reason.rule, lang)
 
 
@@ -257,7 +234,8 @@ def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplana
         because = [b for b in because if b.rule == brick.availability_rule.node_id]
     rest = [short_name(r, ev, lang) for r in verdict.reasons if r.held is True]
     helps, remedy = help_lines(ev, verdict, lang)
-    missing = [t(lang, "missing_fact", label=fact_label(_fact_of(m), lang), field=m)
+    missing = [t(lang, "missing_fact", field=m,
+                 label=fact_label(ev.catalog, _fact_of(ev.catalog, m), lang))
                for m in verdict.missing]
     assumptions = [r.rule for r in verdict.reasons if r.is_assumption]
     return BrickExplanation(verdict.brick, verdict.status,
@@ -266,8 +244,9 @@ def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplana
                             [rule_name(ev.catalog, a, lang) for a in assumptions])
 
 
-def _fact_of(profile_field: str) -> str:
-    for derived, sources in SOURCE_FIELDS.items():
+def _fact_of(catalog: Catalog, profile_field: str) -> str:
+    """The fact a profile field is read into (a derived fact for the convention's)."""
+    for derived, sources in catalog.facts.derived.items():
         if profile_field in sources:
             return derived
     return profile_field
@@ -280,7 +259,8 @@ def leaf_lines(condition: Condition, ev: Evaluation, lang: str, indent: int = 0)
     pad = "  " * indent
     if isinstance(condition, Leaf):
         value = ev.facts.get(condition.fact)
-        line = f"{pad}{mark} " + t(lang, "reads", label=fact_label(condition.fact, lang),
+        line = f"{pad}{mark} " + t(lang, "reads",
+                                    label=fact_label(ev.catalog, condition.fact, lang),
                                     value=show_value(value, lang, condition.fact, ev.catalog),
                                     test=describe_test(condition, lang, ev.catalog))
         lines = [line]

@@ -57,6 +57,7 @@ CODES: dict[str, tuple[str, str]] = {
     "bad-condition": (ERROR, "a condition that is not a test nor all/any/not"),
     "unknown-version": (ERROR, "a convention version the catalog does not define"),
     "bad-level": (ERROR, "the order of a level fact is missing or wrong"),
+    "bad-fact": (ERROR, "a fact of facts.yaml is declared wrongly (name, kind, values)"),
     "no-bricks": (ERROR, "no brick file"),
     "duplicate-brick": (ERROR, "two bricks with one id"),
     "duplicate-alias": (ERROR, "an alias used twice, or equal to a brick id"),

@@ -36,7 +36,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, evaluate_leaf
-from eligibility.profile.facts import field_spec
 
 if TYPE_CHECKING:
     from eligibility.catalog.model import Catalog
@@ -189,7 +188,7 @@ Abstract = Finite | Text | Interval | Members
 
 def domain(fact: str, catalog: Catalog) -> Abstract:
     """Every value ``fact`` may take in a profile, as an abstract value."""
-    spec = field_spec(fact, catalog)
+    spec = catalog.facts.get(fact)
     if spec is None:
         raise ValueError(f"unknown fact {fact!r}")
     if spec.kind == "bool":
@@ -258,7 +257,7 @@ class _Search:
             node = pending.pop(index)
             if isinstance(node, Leaf):
                 current = store.get(node.fact) or domain(node.fact, self.catalog)
-                narrowed = current.narrow(node)  # type: ignore[union-attr]
+                narrowed = current.narrow(node)
                 if narrowed.empty:
                     return None
                 store = {**store, node.fact: narrowed}
@@ -318,13 +317,13 @@ def upward_closed(leaf: Leaf, catalog: Catalog, positive: bool = True) -> bool |
     count whose ``better`` is ``less``, such as fixed lines to share, the other way).
     None for facts without such an order (enums, text, sets).
     """
-    spec = field_spec(leaf.fact, catalog)
+    spec = catalog.facts.get(leaf.fact)
     if spec is None or spec.kind not in ("bool", "level", "count", "amount"):
         return None
     test = nnf(leaf, positive)
     assert isinstance(test, Leaf)  # a scalar test negates to one test
     if spec.kind in ("count", "amount"):
-        narrowed = domain(leaf.fact, catalog).narrow(test)  # type: ignore[union-attr]
+        narrowed = domain(leaf.fact, catalog).narrow(test)
         if not isinstance(narrowed, Interval):
             return False
         # Better is more, unless the fact says less (fixed lines asking for a network).

@@ -22,7 +22,7 @@ from eligibility.documents.bounded import (
 )
 from eligibility.documents.yamlio import describe_yaml_error, load_yaml
 from eligibility.errors import InputError, InputErrors, did_you_mean
-from eligibility.profile.model import Profile
+from eligibility.profile.model import Profile, model_for
 
 
 class ProfileError(InputErrors):
@@ -56,10 +56,14 @@ def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Pro
     if not isinstance(data, dict):
         raise InputError("expected a mapping with at least 'commune: {insee, name}'",
                          source=source)
+    model = model_for(catalog)
     try:
-        return Profile.model_validate(data, context={"catalog": catalog})
+        return model.model_validate(data, context={"catalog": catalog})
     except ValidationError as error:
-        raise ProfileError([validation_problem(item, source, _fields_at)
+        def fields_at(loc: tuple[Any, ...]) -> list[str]:
+            return _fields_at(model, loc)
+
+        raise ProfileError([validation_problem(item, source, fields_at)
                             for item in error.errors()]) from None
 
 
@@ -68,9 +72,8 @@ def load_profile(path: str | Path, catalog: Catalog) -> Profile:
     return parse_profile(read_document(path), catalog, source_name(path))
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Valid field names where an unknown one was found, for "did you mean"."""
-    model: Any = Profile
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Valid field names where an unknown one was found in ``model``, for "did you mean"."""
     for part in loc[:-1]:
         if isinstance(part, int):
             continue

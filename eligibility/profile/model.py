@@ -1,41 +1,50 @@
-"""The commune profile (CONTRACT §2) as pydantic models.
+"""The commune profile (CONTRACT §2) as pydantic models, derived from the catalog's facts.
 
 Only ``commune.insee`` and ``commune.name`` are required. Every other field may be
 left out, and a field left out is *unknown* (``None``), never zero or false.
-Values that the catalog defines (convention versions, fibre levels, brick ids) are
-checked against the catalog given in the validation context, see ``load_profile``.
+
+Design decisions:
+
+* The fields that are facts are not written here: ``profile_model(vocabulary)`` builds
+  the model from the catalog's ``facts.yaml`` (``pydantic.create_model``), one section
+  model per profile section, each fact typed strictly by its kind (``FIELD_TYPES``).
+  A catalog declaring a new fact has a profile model taking it, with no code change.
+* The parts that are not facts are written by hand: the commune's code and name, the
+  convention with its history, the accounts' year, subscriptions and requests. Values
+  that the catalog defines besides facts (convention versions, brick ids) are checked
+  against the catalog given in the validation context, see ``load_profile``.
+* ``Profile`` is the base every derived model extends: the type the rest of the
+  program names. One strict base (``documents.strict.StrictModel``) for every model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
+    AfterValidator,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from eligibility.catalog.vocabulary import Fact, Vocabulary
 from eligibility.documents.bounded import has_controls, shown
+from eligibility.documents.strict import StrictModel
 from eligibility.errors import did_you_mean
 
-UrbanismeDocument = Literal["plu", "plui", "carte_communale", "rnu"]
-CollaborationTool = Literal["none", "alfresco", "office365"]
-SigTool = Literal["none", "geoagglo", "mycarto"]
-VsiUseCase = Literal[
-    "crowd", "density", "bulky_objects", "abandoned_objects", "traffic", "wrong_way",
-    "intrusion", "person_on_ground", "fire", "weapons",
-    "biometric_identification", "facial_recognition",
-]
+if TYPE_CHECKING:
+    from eligibility.catalog.model import Catalog
 
 
 def iso_date(value: object) -> dt.date:
@@ -70,16 +79,19 @@ YesNo = Annotated[bool, Field(strict=True)]
 Amount = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 """Euros: a finite number ≥ 0 (an integer is fine; ``.inf``, ``'3'``, ``true`` are errors)."""
 Text = Annotated[str, BeforeValidator(_plain_text)]
-MEMBER_EPCI = "nimes-metropole"
 
 
-class _Strict(BaseModel):
-    # Unknown fields are errors: a typo must never become a silently unknown fact.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """A part of the profile. Unknown fields are errors: a typo must never become a
+    silently unknown fact."""
+
+    if TYPE_CHECKING:  # the facts of a section are fields made from the vocabulary
+        def __getattr__(self, name: str) -> Any: ...
 
 
-def _catalog(info: ValidationInfo):  # -> Catalog | None
-    return (info.context or {}).get("catalog")
+def _catalog(info: ValidationInfo) -> Catalog | None:
+    found: Catalog | None = (info.context or {}).get("catalog")
+    return found
 
 
 def _check_choice(value: str, choices: list[str], what: str) -> str:
@@ -94,29 +106,36 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
-def _epci(value: object) -> object:
-    """The agglomeration by its id or its written name (``Nîmes Métropole``), as the CSV
-    path accepts it; a near miss (``nimes-metropol``) is an error suggesting the id, not
-    silently another EPCI. Any other name is another EPCI: not a member."""
-    if not isinstance(value, str):
+def _known_text(fact: Fact) -> Callable[[object], object]:
+    """Free text that knows some values (``commune.epci``: the agglomeration): a known
+    value is taken by its id or its written name (``Nîmes Métropole``), as the CSV path
+    accepts it; a near miss (``nimes-metropol``) is an error suggesting the id, not
+    silently another value. Any other text is another value (another EPCI: not a member)."""
+    by_slug = {_slug(v.id): v.id for v in fact.choices}
+    by_slug.update({_slug(v.label(lang)): v.id for v in fact.choices for lang in ("fr", "en")})
+    ids = list(fact.values)
+
+    def known(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        _plain_text(value)
+        slug = _slug(value)
+        if slug in by_slug:
+            return by_slug[slug]
+        if slug and (hint := did_you_mean(slug, ids)) is not None:
+            raise ValueError(f"unknown {fact.label.en} {shown(value)} — {hint} "
+                             f"(another name means another {fact.label.en})")
         return value
-    _plain_text(value)
-    slug = _slug(value)
-    if slug == MEMBER_EPCI:
-        return MEMBER_EPCI
-    if slug and did_you_mean(slug, [MEMBER_EPCI]) is not None:
-        raise ValueError(f"unknown EPCI {shown(value)} — did you mean '{MEMBER_EPCI}'? "
-                         "(another name means: not a member)")
-    return value
+
+    return known
 
 
 class Commune(_Strict):
+    """Who the commune is (its facts, such as its population, join from the vocabulary)."""
+
     insee: str = Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$",
                        description="INSEE code, 5 characters")
     name: Text = Field(min_length=1)
-    population: Count | None = None
-    epci: Annotated[str | None, BeforeValidator(_epci)] = Field(
-        default=None, description="'nimes-metropole' for a member")
 
 
 class Signature(_Strict):
@@ -193,49 +212,10 @@ class Convention(Signature):
         return self
 
 
-class Network(_Strict):
-    gecko: YesNo | None = None
-    fibre: str | None = Field(default=None, description="none < ftth < ftte < ftto")
-
-    @field_validator("fibre")
-    @classmethod
-    def _known_level(cls, value: str | None, info: ValidationInfo) -> str | None:
-        catalog = _catalog(info)
-        if value is None or catalog is None:
-            return value
-        return _check_choice(value, list(catalog.levels["network.fibre"]), "fibre level")
-
-
-class Equipment(_Strict):
-    cameras: Count | None = None
-    schools: Count | None = None
-    workstations: Count | None = None
-    mobile_lines: Count | None = None
-    # Fixed lines the commune wants the DN to take over (0: only the mobile part of brick 7).
-    fixed_lines: int | None = Field(default=None, ge=0)
-
-
-class Authorisations(_Strict):
-    videoprotection_prefectorale: YesNo | None = None
-
-
-class Urbanisme(_Strict):
-    document: UrbanismeDocument | None = None
-
-
-class Tools(_Strict):
-    collaboration: CollaborationTool | None = None
-    sig: SigTool | None = None
-
-
-class Vsi(_Strict):
-    use_cases: list[VsiUseCase] = Field(default_factory=list)
-
-
 class Finances(_Strict):
+    """The accounts' year: not a fact (no rule reads it), the costs' key checks it."""
+
     year: Annotated[int, Field(strict=True)] | None = Field(default=None, ge=1900, le=2200)
-    fonctionnement: Amount | None = None
-    investissement: Amount | None = None
 
 
 def _brick_id(value: object, info: ValidationInfo) -> str:
@@ -262,19 +242,18 @@ class Subscription(_Strict):
 
 
 class Profile(_Strict):
-    """One commune: what it is, what it has, what it asks for."""
+    """One commune: what it is, what it has, what it asks for.
 
-    commune: Commune
-    convention: Convention | None = None
-    network: Network = Field(default_factory=Network)
-    equipment: Equipment = Field(default_factory=Equipment)
-    authorisations: Authorisations = Field(default_factory=Authorisations)
-    urbanisme: Urbanisme = Field(default_factory=Urbanisme)
-    tools: Tools = Field(default_factory=Tools)
-    vsi: Vsi = Field(default_factory=Vsi)
-    finances: Finances = Field(default_factory=Finances)
-    subscriptions: list[Subscription] = Field(default_factory=list)
-    requests: list[BrickId] = Field(default_factory=list)
+    The base of every profile model: ``profile_model`` derives the fields from the
+    catalog's vocabulary (``parse_profile`` validates with the catalog's model).
+    """
+
+    if TYPE_CHECKING:  # fields made by ``profile_model``, in the order of CONTRACT §2
+        commune: Commune
+        convention: Convention | None
+        finances: Finances
+        subscriptions: list[Subscription]
+        requests: list[str]
 
     @property
     def held(self) -> frozenset[str]:
@@ -291,7 +270,92 @@ class Profile(_Strict):
                     node[part] = {}
                 node = node[part]
             node[last] = value
-        return Profile.model_validate(data)
+        return type(self).model_validate(data)
+
+
+# --- the model, from the vocabulary ----------------------------------------------------
+
+def _level(fact: Fact) -> Callable[[str], str]:
+    values = list(fact.values)
+
+    def known(value: str) -> str:
+        return _check_choice(value, values, fact.label.en)
+
+    return known
+
+
+def field_type(fact: Fact) -> Any:
+    """The strict type of a fact's value, by its kind (issue 9): counts are integers
+    ≥ 0, yes/no only ``true``/``false``, dates ``YYYY-MM-DD``, amounts finite, the
+    values of an enum or a set those the vocabulary lists, a level checked against
+    its order (an unknown one named by the fact's label, « unknown fibre level »)."""
+    if fact.kind == "bool":
+        return YesNo
+    if fact.kind == "count":
+        return Count
+    if fact.kind == "amount":
+        return Amount
+    if fact.kind == "date":
+        return IsoDate
+    if fact.kind == "level":
+        return Annotated[str, Field(strict=True), AfterValidator(_level(fact))]
+    if fact.kind in ("enum", "set"):
+        choice = Literal[fact.values]  # type: ignore[valid-type]
+        return list[choice] if fact.kind == "set" else choice  # type: ignore[valid-type]
+    if fact.values:  # a text that knows some values
+        return Annotated[str, BeforeValidator(_known_text(fact))]
+    return Text
+
+
+def _fact_field(fact: Fact) -> tuple[Any, Any]:
+    described = {"title": fact.label.fr, "description": fact.question("fr")}
+    if fact.kind == "set":  # a list: empty when not given (CONTRACT §2)
+        return field_type(fact), Field(default_factory=list, **described)
+    return field_type(fact) | None, Field(default=None, **described)
+
+
+# Hand-written parts each section of facts extends (the others extend the strict base).
+_FIXED: dict[str, type[_Strict]] = {"commune": Commune, "finances": Finances}
+
+
+def _section_name(section: str) -> str:
+    return "".join(part.capitalize() for part in section.split("_"))
+
+
+@functools.lru_cache(maxsize=16)
+def profile_model(vocabulary: Vocabulary) -> type[Profile]:
+    """The profile model of a catalog's facts, built once per vocabulary.
+
+    Fields are in the order of CONTRACT §2: the commune, the convention, a section per
+    profile section of the vocabulary (in the file's order), then subscriptions and
+    requests; a fixed section (``commune``, ``finances``) keeps its own fields first.
+    """
+    sections: dict[str, Any] = {}
+    for section in [*_FIXED, *vocabulary.sections()]:
+        if section in sections:
+            continue
+        fields = {f.name: _fact_field(f) for f in vocabulary.in_section(section)}
+        base = _FIXED.get(section, _Strict)
+        model = create_model(_section_name(section), __base__=base,  # type: ignore[call-overload]
+                             __module__=__name__, **fields)
+        sections[section] = model
+    fields: dict[str, Any] = {"commune": (sections.pop("commune"), ...),
+                              "convention": (Convention | None, None)}
+    for section, model in sections.items():
+        if section != "finances":
+            fields[section] = (model, Field(default_factory=model))
+    fields["finances"] = (sections["finances"], Field(default_factory=sections["finances"]))
+    fields["subscriptions"] = (list[Subscription], Field(default_factory=list))
+    fields["requests"] = (list[BrickId], Field(default_factory=list))
+    built: type[Profile] = create_model("Profile", __base__=Profile,  # type: ignore[call-overload]
+                                        __module__=__name__, **fields)
+    built.__doc__ = Profile.__doc__
+    return built
+
+
+def model_for(catalog: Catalog) -> type[Profile]:
+    """The profile model of ``catalog``."""
+    return profile_model(catalog.facts)
 
 
 Status = Literal["eligible", "ineligible", "undetermined", "unavailable"]

@@ -14,26 +14,20 @@ import csv
 import html
 import io
 import json
-import re
-import textwrap
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from eligibility.audit.findings import (
-    OPEN,
-    SEVERITIES,
-    AuditRun,
-    BrickSummary,
-    CommuneAudit,
-    Finding,
-    brick_summaries,
-    cells,
-    rule_label,
-    totals,
-)
+from eligibility.audit.findings import OPEN, SEVERITIES, AuditRun, CommuneAudit, Finding
+from eligibility.audit.summary import BrickSummary, brick_summaries, cells, totals
 from eligibility.catalog.model import Catalog
 from eligibility.documents.bounded import markdown_text, spreadsheet_cell
-from eligibility.wording.i18n import t
+from eligibility.reports.provenance import CSV_COLUMNS as PROVENANCE_COLUMNS
+from eligibility.reports.provenance import csv_cells, provenance
+from eligibility.reports.provenance import footer as provenance_footer
+from eligibility.wording.audit import AuditWording, rule_label, source_word
+from eligibility.wording.i18n import LANGS, colon, counted, t
+from eligibility.wording.i18n import say as _l
+from eligibility.wording.layout import join_fitting, wrap
 
 WIDTH = 80
 FORMATS = ("text", "json", "markdown", "html", "csv")
@@ -42,17 +36,6 @@ SYMBOL = {"ok": "✓", "warning": "!", "error": "✗", "undetermined": "?", "ope
           "none": "·"}
 SEVERITY_SYMBOL = {"error": "✗", "warning": "!", "info": "i"}
 STATUSES = ("eligible", "undetermined", "ineligible", "unavailable")
-
-
-def _l(lang: str, fr: str, en: str) -> str:
-    return en if lang == "en" else fr
-
-
-def _plural(n: int, lang: str, fr: str, en: str, fr_plural: str | None = None,
-            en_plural: str | None = None) -> str:
-    if lang == "en":
-        return f"{n} {en if n == 1 else (en_plural or en + 's')}"
-    return f"{n} {fr if n <= 1 else (fr_plural or fr + 's')}"
 
 
 CELL_WORDS = {
@@ -97,7 +80,7 @@ def brick_codes(catalog: Catalog) -> dict[str, str]:
 
 def _count_heads(lang: str) -> list[str]:
     """Column heads of the finding counts: errors, warnings (avertissements), information."""
-    return ["E", "W", "I"] if lang == "en" else ["E", "A", "I"]
+    return _l(lang, ["E", "A", "I"], ["E", "W", "I"])
 
 
 def _version_label(catalog: Catalog, version: str | None, lang: str) -> str:
@@ -108,9 +91,9 @@ def _version_label(catalog: Catalog, version: str | None, lang: str) -> str:
 
 def _title(run: AuditRun, lang: str) -> str:
     n = len(run.communes)
-    return _l(lang, f"Audit des abonnements · {_plural(n, lang, 'commune', 'commune')} · "
+    return _l(lang, f"Audit des abonnements · {counted(n, lang, 'commune', 'commune')} · "
                     f"au {run.as_of}",
-              f"Subscription audit · {_plural(n, lang, 'commune', 'commune')} · as of {run.as_of}")
+              f"Subscription audit · {counted(n, lang, 'commune', 'commune')} · as of {run.as_of}")
 
 
 def _context(run: AuditRun, lang: str) -> list[str]:
@@ -146,31 +129,9 @@ def _tag(finding: Finding, lang: str) -> str:
 
 # --- text ------------------------------------------------------------------------------
 
-_KEEP = re.compile(r" (?=[:;!?»])|(?<=«) |(?<=n°) ")
-
-
 def _helped(help_text: str, lang: str) -> str:
     """« pour y remédier : … » (docs/style-fr.md)."""
     return t(lang, "title", brick=t(lang, "help"), status=help_text)
-
-
-def _wrap(text: str, indent: str, hang: str | None = None, width: int = WIDTH) -> list[str]:
-    glued = _KEEP.sub("\u00a0", text)
-    lines = textwrap.wrap(glued, width, initial_indent=indent,
-                          subsequent_indent=indent if hang is None else hang,
-                          break_on_hyphens=False, break_long_words=False) or [indent]
-    return [line.replace("\u00a0", " ") for line in lines]
-
-
-def _join_fitting(parts: list[str], width: int = WIDTH) -> list[str]:
-    """``a · b · c`` on as few lines of ``width`` as it takes, breaking between parts."""
-    lines = [parts[0]]
-    for part in parts[1:]:
-        if len(lines[-1]) + 3 + len(part) <= width:
-            lines[-1] += " · " + part
-        else:
-            lines.append(part)
-    return lines
 
 
 def _fit(text: str, width: int) -> str:
@@ -193,24 +154,24 @@ def _matrix_text(run: AuditRun, lang: str) -> list[str]:
         row += "".join(f"{commune.count(s):>3}" for s in SEVERITIES)
         lines.append(row)
     lines.append("")
-    lines += _join_fitting([f"{SYMBOL[k]} {_word(CELL_WORDS, k, lang)}" for k in SYMBOL])
-    lines += _join_fitting([f"{code} {brick}" for brick, code in codes.items()])
-    lines += _join_fitting(_l(lang, "E erreurs · A avertissements · I informations",
+    lines += join_fitting([f"{SYMBOL[k]} {_word(CELL_WORDS, k, lang)}" for k in SYMBOL])
+    lines += join_fitting([f"{code} {brick}" for brick, code in codes.items()])
+    lines += join_fitting(_l(lang, "E erreurs · A avertissements · I informations",
                               "E errors · W warnings · I information").split(" · "))
     return lines
 
 
-_SUMMARY_HEADS = {"fr": ("détenue", "éligible", "indéterm.", "non élig.", "indispo."),
-                  "en": ("held", "eligible", "undeterm.", "inelig.", "unavail.")}
+_SUMMARY_HEADS = (("détenue", "éligible", "indéterm.", "non élig.", "indispo."),
+                  ("held", "eligible", "undeterm.", "inelig.", "unavail."))
 
 
 def _summary_text(run: AuditRun, lang: str) -> list[str]:
     codes = brick_codes(run.catalog)
-    heads = _SUMMARY_HEADS["en" if lang == "en" else "fr"]
+    heads = _l(lang, *_SUMMARY_HEADS)
     lines = [_l(lang, "Synthèse par brique (nombre de communes ; éligible : détenue et valide, "
                       "ou ouverte)",
                 "Per brick (number of communes; eligible: held and valid, or open)")]
-    lines = _wrap(lines[0], "")
+    lines = wrap(lines[0], "")
     lines.append(" " * 30 + "".join(f"{h:>10}" for h in heads))
     for summary in brick_summaries(run):
         numbers = [summary.held, *(summary.counts.get(s, 0) for s in STATUSES)]
@@ -220,22 +181,23 @@ def _summary_text(run: AuditRun, lang: str) -> list[str]:
         if top is not None:
             rule, count = top
             label = rule_label(run.catalog, rule, lang)
-            lines += _wrap(_l(lang, f"motif principal : {label} ({count})",
+            lines += wrap(_l(lang, f"motif principal : {label} ({count})",
                               f"main reason: {label} ({count})"), "      ", "        ")
     return lines
 
 
-def _finding_text(commune: CommuneAudit, finding: Finding, lang: str) -> list[str]:
+def _finding_text(commune: CommuneAudit, finding: Finding, words: AuditWording) -> list[str]:
+    lang = words.lang
     head = f"  {SEVERITY_SYMBOL[finding.severity]} {commune.insee} {commune.name} — " \
            f"{_where(finding, lang)}"
-    lines = _wrap(head, "", "      ")
-    lines += _wrap(finding.message(lang), "    ", "      ")
+    lines = wrap(head, "", "      ")
+    lines += wrap(words.message(finding), "    ", "      ")
     if finding.drift is not None:
-        lines += _wrap(finding.drift.text(lang), "    ", "      ")
-    lines += _wrap(_tag(finding, lang), "    ", "     ")
-    help_text = finding.help(lang)
+        lines += wrap(words.drift(finding), "    ", "      ")
+    lines += wrap(_tag(finding, lang), "    ", "     ")
+    help_text = words.help(finding)
     if help_text:
-        lines += _wrap(_helped(help_text, lang), "    ", "      ")
+        lines += wrap(_helped(help_text, lang), "    ", "      ")
     return lines
 
 
@@ -245,13 +207,14 @@ def _open_text(run: AuditRun, lang: str) -> list[str]:
         items = [f.brick + (f" (+{', '.join(f.bricks)})" if f.bricks else "")
                  for f in commune.findings if f.kind == OPEN and f.brick]
         if items:
-            colon = " :" if lang == "fr" else ":"
-            lines += _wrap(f"{commune.insee} {commune.name}{colon} " + ", ".join(items),
+            lines += wrap(f"{colon(f'{commune.insee} {commune.name}', lang)} "
+                           + ", ".join(items),
                            "  ", "        ")
     return lines
 
 
 def _findings_text(run: AuditRun, lang: str) -> list[str]:
+    words = AuditWording(run.catalog, lang)
     lines: list[str] = []
     for severity in SEVERITIES:
         found = list(run.findings(severity))
@@ -260,9 +223,9 @@ def _findings_text(run: AuditRun, lang: str) -> list[str]:
         lines += ["", f"{_word(SEVERITY_WORDS, severity, lang)} ({len(found)})"]
         others = [(c, f) for c, f in found if f.kind != OPEN]
         for commune, finding in others:
-            lines += _finding_text(commune, finding, lang)
+            lines += _finding_text(commune, finding, words)
         if len(others) < len(found):
-            lines += _wrap(_l(lang, "briques ouvertes (à prendre ; + : avec les briques "
+            lines += wrap(_l(lang, "briques ouvertes (à prendre ; + : avec les briques "
                                     "qu'elles requièrent) :",
                               "open bricks (to take; +: together with the bricks they "
                               "require):"), "  ")
@@ -270,29 +233,27 @@ def _findings_text(run: AuditRun, lang: str) -> list[str]:
     return lines
 
 
-def _change_line(sign: str, finding: Finding, lang: str) -> list[str]:
+def _change_line(sign: str, finding: Finding, words: AuditWording) -> list[str]:
     symbol = SEVERITY_SYMBOL[finding.severity]
-    return _wrap(f"{sign} {symbol} {_where(finding, lang)} : {finding.message(lang)}"
-                 if lang == "fr" else
-                 f"{sign} {symbol} {_where(finding, lang)}: {finding.message(lang)}",
-                 "    ", "        ")
+    where = colon(f"{sign} {symbol} {_where(finding, words.lang)}", words.lang)
+    return wrap(f"{where} {words.message(finding)}", "    ", "        ")
 
 
 def _changes_lines(appeared: tuple[Finding, ...], disappeared: tuple[Finding, ...],
-                   lang: str) -> list[str]:
+                   words: AuditWording) -> list[str]:
     """Errors and warnings in full; open bricks on one line each way."""
+    lang = words.lang
     lines: list[str] = []
     for sign, findings in (("+", appeared), ("−", disappeared)):
         for finding in findings:
             if finding.kind != OPEN:
-                lines += _change_line(sign, finding, lang)
+                lines += _change_line(sign, finding, words)
     for sign, findings, fr, en in (("+", appeared, "ouvertes", "open"),
                                    ("−", disappeared, "plus ouvertes", "no longer open")):
         opened = [f.brick or "" for f in findings if f.kind == OPEN]
         if opened:
-            colon = " :" if lang == "fr" else ":"
-            lines += _wrap(f"{sign} {SEVERITY_SYMBOL['info']} {_l(lang, fr, en)}{colon} "
-                           + ", ".join(opened), "    ", "        ")
+            head = colon(f"{sign} {SEVERITY_SYMBOL['info']} {_l(lang, fr, en)}", lang)
+            lines += wrap(f"{head} " + ", ".join(opened), "    ", "        ")
     return lines
 
 
@@ -307,7 +268,8 @@ def _changes_text(run: AuditRun, lang: str) -> list[str]:
     for commune in changed:
         assert commune.changes is not None
         lines.append(f"  {commune.insee} {commune.name}")
-        lines += _changes_lines(commune.changes.appeared, commune.changes.disappeared, lang)
+        lines += _changes_lines(commune.changes.appeared, commune.changes.disappeared,
+                                AuditWording(run.catalog, lang))
     return lines
 
 
@@ -322,14 +284,15 @@ def _drop_text(run: AuditRun, lang: str) -> list[str]:
     if not run.options.drop:
         return []
     dropped = ", ".join(run.options.drop)
+    words = AuditWording(run.catalog, lang)
     holders = [c for c in run.communes if c.dropped is not None]
     hit = [c for c in holders if breaks(c)]
     lines = ["", _l(lang, f"Si les communes quittaient {dropped}",
                     f"If the communes left {dropped}")]
-    lines += _wrap(_l(lang, f"{_plural(len(holders), lang, 'commune', 'commune')} "
+    lines += wrap(_l(lang, f"{counted(len(holders), lang, 'commune', 'commune')} "
                             f"concernée{'s' if len(holders) > 1 else ''} ; cela casserait "
                             f"quelque chose pour {len(hit)}",
-                      f"{_plural(len(holders), lang, 'commune', 'commune')} concerned; "
+                      f"{counted(len(holders), lang, 'commune', 'commune')} concerned; "
                       f"it would break something for {len(hit)}"), "  ")
     for commune in holders:
         broken = breaks(commune)
@@ -340,14 +303,14 @@ def _drop_text(run: AuditRun, lang: str) -> list[str]:
             if lifted:
                 text += _l(lang, " ; lève : ", "; lifts: ") + ", ".join(
                     f"{f.rule}" for f in lifted)
-            lines += _wrap(f"{commune.insee} {commune.name}{' :' if lang == 'fr' else ':'} "
-                           f"{text}", "  ", "      ")
+            lines += wrap(f"{colon(f'{commune.insee} {commune.name}', lang)} {text}",
+                           "  ", "      ")
             continue
         lines.append(f"  {commune.insee} {commune.name}")
         for finding in broken:
-            lines += _change_line("+", finding, lang)
+            lines += _change_line("+", finding, words)
         for finding in lifted:
-            lines += _change_line("−", finding, lang)
+            lines += _change_line("−", finding, words)
     return lines
 
 
@@ -358,18 +321,18 @@ def _rejected_text(run: AuditRun, lang: str) -> list[str]:
                     f"Inputs refused ({len(run.rejected)}) — not audited")]
     for rejected in run.rejected:
         for line in rejected.lines:
-            lines += _wrap(line, "  ", "      ")
+            lines += wrap(line, "  ", "      ")
     return lines
 
 
 def _footer(run: AuditRun, lang: str) -> str:
     counts = totals(run)
-    parts = [_plural(len(run.communes), lang, "commune", "commune"),
-             _plural(counts["error"], lang, "erreur", "error"),
-             _plural(counts["warning"], lang, "avertissement", "warning"),
-             _plural(counts["info"], lang, "information", "information", en_plural="information")]
+    parts = [counted(len(run.communes), lang, "commune", "commune"),
+             counted(counts["error"], lang, "erreur", "error"),
+             counted(counts["warning"], lang, "avertissement", "warning"),
+             counted(counts["info"], lang, "information", "information", en_plural="information")]
     if run.rejected:
-        parts.append(_plural(len(run.rejected), lang, "entrée refusée", "input refused",
+        parts.append(counted(len(run.rejected), lang, "entrée refusée", "input refused",
                              "entrées refusées", "inputs refused"))
     assumptions = {f.rule for _, f in run.findings() if f.source == "assumption"}
     parts.append(_l(lang, f"hypothèses signalées : {len(assumptions)}",
@@ -385,7 +348,7 @@ def audit_text(run: AuditRun, lang: str = "fr") -> str:
     lines += _changes_text(run, lang)
     lines += _drop_text(run, lang)
     lines += _rejected_text(run, lang)
-    lines += [""] + _join_fitting(_footer(run, lang).split(" · "))
+    lines += [""] + join_fitting(_footer(run, lang).split(" · "))
     return "\n".join(lines)
 
 
@@ -401,7 +364,33 @@ def _summary_json(summary: BrickSummary, run: AuditRun, lang: str) -> dict[str, 
     }
 
 
-def _commune_json(commune: CommuneAudit, catalog: Catalog, lang: str) -> dict[str, Any]:
+def finding_json(finding: Finding, words: AuditWording) -> dict[str, Any]:
+    """One finding as CONTRACT §4 shows it, its sentences said by the wording layer."""
+    message = words.message(finding)
+    messages = {other: message if other == words.lang else
+                AuditWording(words.catalog, other).message(finding) for other in LANGS}
+    data: dict[str, Any] = {
+        "brick": finding.brick, "severity": finding.severity, "rule": finding.rule,
+        "message": message, "citation": finding.citation,
+        "kind": finding.kind, "source": finding.source,
+        "assumption": finding.source == "assumption",
+        "messages": messages,
+        "help": words.help(finding),
+    }
+    if finding.detail:
+        data["detail"] = finding.detail
+    if finding.missing:
+        data["missing"] = list(finding.missing)
+    if finding.bricks:
+        data["bricks"] = list(finding.bricks)
+    if finding.drift is not None:
+        data["drift"] = words.drift_json(finding)
+        data["since"] = data["drift"]["since"]
+    return data
+
+
+def _commune_json(commune: CommuneAudit, words: AuditWording) -> dict[str, Any]:
+    catalog = words.catalog
     return {
         "insee": commune.insee, "name": commune.name, "source": commune.source,
         "convention": commune.convention, "held": list(commune.held),
@@ -410,23 +399,24 @@ def _commune_json(commune: CommuneAudit, catalog: Catalog, lang: str) -> dict[st
                    for brick, status, cell in zip(catalog.bricks, commune.statuses,
                                                   cells(commune, catalog), strict=True)},
         "counts": {s: commune.count(s) for s in SEVERITIES},
-        "findings": [f.as_json(lang) for f in commune.findings],
+        "findings": [finding_json(f, words) for f in commune.findings],
     }
 
 
-def _change_json(commune: CommuneAudit, lang: str) -> dict[str, Any]:
+def _change_json(commune: CommuneAudit, words: AuditWording) -> dict[str, Any]:
     changes = commune.changes
     return {"insee": commune.insee, "name": commune.name,
-            "appeared": [f.as_json(lang) for f in changes.appeared] if changes else [],
-            "disappeared": [f.as_json(lang) for f in changes.disappeared] if changes else []}
+            "appeared": [finding_json(f, words) for f in changes.appeared] if changes else [],
+            "disappeared": [finding_json(f, words) for f in changes.disappeared]
+            if changes else []}
 
 
-def _drop_json(commune: CommuneAudit, lang: str) -> dict[str, Any]:
+def _drop_json(commune: CommuneAudit, words: AuditWording) -> dict[str, Any]:
     assert commune.dropped is not None
     return {"insee": commune.insee, "name": commune.name,
-            "breaks": [f.as_json(lang) for f in breaks(commune)],
-            "appeared": [f.as_json(lang) for f in commune.dropped.appeared],
-            "disappeared": [f.as_json(lang) for f in commune.dropped.disappeared]}
+            "breaks": [finding_json(f, words) for f in breaks(commune)],
+            "appeared": [finding_json(f, words) for f in commune.dropped.appeared],
+            "disappeared": [finding_json(f, words) for f in commune.dropped.disappeared]}
 
 
 def audit_json_data(run: AuditRun, lang: str = "fr") -> dict[str, Any]:
@@ -452,6 +442,7 @@ def audit_json_chunks(run: AuditRun, lang: str = "fr") -> Iterator[str]:
     beyond, each commune (change, what-if entry) is one compact line: the same JSON.
     """
     catalog = run.catalog
+    words = AuditWording(catalog, lang)
     pretty = len(run.communes) <= PRETTY_UP_TO
 
     def items(key: str, values: Iterable[str], depth: int, last: bool) -> Iterator[str]:
@@ -470,18 +461,19 @@ def audit_json_chunks(run: AuditRun, lang: str = "fr") -> Iterator[str]:
     if run.options.drop:
         head["drop"] = list(run.options.drop)
     head["lang"] = lang
+    head["provenance"] = provenance(catalog, run.as_of)
     yield "{\n"
     for key, value in head.items():
         yield f'  {json.dumps(key)}: {_dump(value, 1, pretty)},\n'
-    yield from items("communes", (_dump(_commune_json(c, catalog, lang), 2, pretty)
+    yield from items("communes", (_dump(_commune_json(c, words), 2, pretty)
                                   for c in run.communes), 1, False)
     if run.options.compare is not None:
-        yield from items("changes", (_dump(_change_json(c, lang), 2, pretty)
+        yield from items("changes", (_dump(_change_json(c, words), 2, pretty)
                                      for c in run.communes), 1, False)
     if run.options.drop:
         yield '  "what_if": {\n'
         yield f'    "drop": {_dump(list(run.options.drop), 2, pretty)},\n'
-        yield from items("communes", (_dump(_drop_json(c, lang), 3, pretty)
+        yield from items("communes", (_dump(_drop_json(c, words), 3, pretty)
                                       for c in run.communes if c.dropped is not None), 2, True)
         yield "  },\n"
     summary = {
@@ -505,6 +497,7 @@ def _md(text: str) -> str:
 
 def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
     catalog = run.catalog
+    words = AuditWording(catalog, lang)
     codes = brick_codes(catalog)
     out = [f"# {_title(run, lang)}", ""]
     out += [f"*{line}*  " for line in _context(run, lang)]
@@ -538,9 +531,9 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
                    "commune|brick|rule|finding|since|source")
         out += ["| " + " | ".join(heads.split("|")) + " |", "|---|---|---|---|---|---|"]
         for commune, finding in found:
-            since = _md(finding.drift.text(lang)) if finding.drift else ""
-            help_text = finding.help(lang)
-            message = _md(finding.message(lang)) + (
+            since = _md(words.drift(finding)) if finding.drift else ""
+            help_text = words.help(finding)
+            message = _md(words.message(finding)) + (
                 f"<br>*{_md(_helped(help_text, lang))}*" if help_text else "")
             out.append(f"| {commune.insee} {_md(commune.name)} | "
                        f"{'`' + finding.brick + '`' if finding.brick else '—'} | "
@@ -555,9 +548,9 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
             assert commune.changes is not None
             out.append(f"- **{commune.insee} {_md(commune.name)}**")
             out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
-                    f"{_md(f.message(lang))}" for f in commune.changes.appeared]
+                    f"{_md(words.message(f))}" for f in commune.changes.appeared]
             out += [f"  - − {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
-                    f"{_md(f.message(lang))}" for f in commune.changes.disappeared]
+                    f"{_md(words.message(f))}" for f in commune.changes.disappeared]
     if run.options.drop:
         out += ["", "## " + _l(lang, f"Si les communes quittaient {', '.join(run.options.drop)}",
                                f"If the communes left {', '.join(run.options.drop)}"), ""]
@@ -569,11 +562,11 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
                 continue
             out.append(f"- **{commune.insee} {_md(commune.name)}**")
             out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
-                    f"{_md(f.message(lang))}" for f in broken]
+                    f"{_md(words.message(f))}" for f in broken]
     if run.rejected:
         out += ["", "## " + _l(lang, "Entrées refusées", "Inputs refused"), ""]
         out += [f"- `{_md(line)}`" for r in run.rejected for line in r.lines]
-    out += ["", _footer(run, lang)]
+    out += ["", _footer(run, lang), "", f"*{_md(provenance_footer(run.catalog, run.as_of, lang))}*"]
     return "\n".join(out)
 
 
@@ -586,19 +579,23 @@ CSV_COLUMNS = ("insee", "name", "brick", "severity", "rule", "kind", "message", 
 def audit_csv(run: AuditRun, lang: str = "fr") -> str:
     """One row per finding; with --compare or --drop a ``change`` column says which rows
     appeared or disappeared (``disappeared`` rows are findings of the earlier date)."""
+    words = AuditWording(run.catalog, lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     extra = bool(run.options.compare is not None or run.options.drop)
-    writer.writerow([*CSV_COLUMNS, *(["change"] if extra else [])])
+    writer.writerow([*CSV_COLUMNS, *(["change"] if extra else []), *PROVENANCE_COLUMNS])
+    stamp = csv_cells(run.catalog, run.as_of)  # the same on every row (reports.provenance)
 
     def row(commune: CommuneAudit, finding: Finding, change: str | None = None) -> list[str]:
         drift = finding.drift
         values = [commune.insee, commune.name, finding.brick or "", finding.severity,
-                  finding.rule, finding.kind, finding.message(lang), finding.citation,
+                  finding.rule, finding.kind, words.message(finding), finding.citation,
                   finding.source, drift.since.isoformat() if drift and drift.since else "",
-                  drift.text(lang) if drift else "", finding.help(lang) or "", commune.source]
+                  words.drift(finding) if drift else "", words.help(finding) or "",
+                  commune.source]
         # Cells from the input (a name) never run as a spreadsheet formula (issue 9).
-        return [spreadsheet_cell(v) for v in values] + ([change or ""] if extra else [])
+        return ([spreadsheet_cell(v) for v in values] + ([change or ""] if extra else [])
+                + stamp)
 
     for commune in run.communes:
         appeared = {f.key for f in commune.changes.appeared} if commune.changes else set()
@@ -714,22 +711,18 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _source_word(source: str, lang: str) -> str:
-    return {"note": "note", "law": _l(lang, "loi", "law"),
-            "assumption": _l(lang, "hypothèse", "assumption")}.get(source, source)
-
-
-def _finding_row(commune: CommuneAudit, finding: Finding, lang: str) -> str:
-    help_text = finding.help(lang)
-    since = (f'<div class="since">{_e(finding.drift.text(lang))}</div>'
+def _finding_row(commune: CommuneAudit, finding: Finding, words: AuditWording) -> str:
+    lang = words.lang
+    help_text = words.help(finding)
+    since = (f'<div class="since">{_e(words.drift(finding))}</div>'
              if finding.drift is not None else "")
     helped = (f'<div class="help">{_e(_helped(help_text, lang))}</div>' if help_text else "")
     return (f'<tr><td class="sev {finding.severity}">{SEVERITY_SYMBOL[finding.severity]}</td>'
             f"<td>{_e(commune.insee)}&nbsp;{_e(commune.name)}</td>"
             f"<td><code>{_e(finding.brick or _l(lang, 'commune', 'commune'))}</code></td>"
-            f'<td class="msg">{_e(finding.message(lang))}{since}{helped}</td>'
+            f'<td class="msg">{_e(words.message(finding))}{since}{helped}</td>'
             f'<td class="cite"><span class="src {_e(finding.source)}">'
-            f"{_e(_source_word(finding.source, lang))}</span>{_e(finding.citation)}"
+            f"{_e(source_word(finding.source, lang))}</span>{_e(finding.citation)}"
             f'<div class="rule"><code>{_e(finding.rule)}</code></div></td></tr>')
 
 
@@ -740,12 +733,13 @@ def _chips(findings: Any, lang: str) -> str:
 
 
 def _change_items(appeared: tuple[Finding, ...], disappeared: tuple[Finding, ...],
-                  lang: str) -> list[str]:
+                  words: AuditWording) -> list[str]:
+    lang = words.lang
     items = []
     for css, sign, findings in (("plus", "+", appeared), ("minus", "−", disappeared)):
         items += [f'<li><span class="{css}">{sign}</span> '
                   f'<span class="sev {f.severity}">{SEVERITY_SYMBOL[f.severity]}</span> '
-                  f"<code>{_e(_where(f, lang))}</code> {_e(f.message(lang))}</li>"
+                  f"<code>{_e(_where(f, lang))}</code> {_e(words.message(f))}</li>"
                   for f in findings if f.kind != OPEN]
     for css, sign, findings, fr, en in (("plus", "+", appeared, "ouvertes", "open"),
                                         ("minus", "−", disappeared, "plus ouvertes",
@@ -759,6 +753,7 @@ def _change_items(appeared: tuple[Finding, ...], disappeared: tuple[Finding, ...
 
 def audit_html(run: AuditRun, lang: str = "fr") -> str:
     catalog = run.catalog
+    words = AuditWording(catalog, lang)
     codes = brick_codes(catalog)
     title = _title(run, lang)
     counts = totals(run)
@@ -770,9 +765,9 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
            '<p class="meta">' + "".join(f"<span>{_e(part)}</span>" for part in
                                        [title.split(" · ", 1)[1], *_context(run, lang)]) + "</p>",
            '<p class="kpis">' + "".join(
-               f'<span class="kpi {s}">' + _e(_plural(counts[s], lang, *_KPI[s])) + "</span>"
+               f'<span class="kpi {s}">' + _e(counted(counts[s], lang, *_KPI[s])) + "</span>"
                for s in SEVERITIES)
-           + ('<span class="kpi rejected">' + _e(_plural(
+           + ('<span class="kpi rejected">' + _e(counted(
                len(run.rejected), lang, "entrée refusée", "input refused", "entrées refusées",
                "inputs refused")) + "</span>" if run.rejected else "")
            + "</p></header>"]
@@ -810,7 +805,7 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
     heads_en = ("", "brick", "held", "eligible", "undet.", "inelig.", "unavail.", "main reason")
     out.append('<table class="summary"><thead><tr>' + "".join(
         f'<th{" class=num" if 1 < i < 7 else ""}>{_e(h)}</th>'
-        for i, h in enumerate(heads_en if lang == "en" else heads_fr)) + "</tr></thead><tbody>")
+        for i, h in enumerate(_l(lang, heads_fr, heads_en))) + "</tr></thead><tbody>")
     for summary in brick_summaries(run):
         top = summary.top_reason()
         reason = "—" if top is None else \
@@ -841,7 +836,7 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
         if others:
             out.append('<table class="findings"><thead><tr>' + "".join(
                 f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
-            out += [_finding_row(c, f, lang) for c, f in others]
+            out += [_finding_row(c, f, words) for c, f in others]
             out.append("</tbody></table>")
         if len(others) < len(found):
             out.append('<table class="open"><thead><tr><th>commune</th><th>' + _e(_l(
@@ -865,7 +860,7 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
         for commune in changed:
             assert commune.changes is not None
             out.append(f"<h3>{_e(commune.insee)} {_e(commune.name)}</h3><ul class=\"changes\">")
-            out += _change_items(commune.changes.appeared, commune.changes.disappeared, lang)
+            out += _change_items(commune.changes.appeared, commune.changes.disappeared, words)
             out.append("</ul>")
     if run.options.drop:
         dropped = ", ".join(run.options.drop)
@@ -874,19 +869,20 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
         for commune in (c for c in run.communes if c.dropped is not None):
             broken = breaks(commune)
             if not broken:
-                out.append(f"<li>{_e(commune.insee)} {_e(commune.name)}"
-                           f"{' :' if lang == 'fr' else ':'} "
+                out.append(f"<li>{_e(colon(f'{commune.insee} {commune.name}', lang))} "
                            f"{_e(_l(lang, 'rien ne casse', 'nothing breaks'))}</li>")
                 continue
             out.append(f"<li><b>{_e(commune.insee)} {_e(commune.name)}</b><ul>"
-                       + "".join(_change_items(tuple(broken), (), lang)) + "</ul></li>")
+                       + "".join(_change_items(tuple(broken), (), words)) + "</ul></li>")
         out.append("</ul>")
     if run.rejected:
         out.append(f"<h2>{_e(_l(lang, 'Entrées refusées', 'Inputs refused'))}</h2>"
                    '<div class="refused">' + "<br>".join(
                        f"<code>{_e(line)}</code>" for r in run.rejected for line in r.lines)
                    + "</div>")
-    out.append(f"<footer>{_e(_footer(run, lang))}</footer></section></body></html>")
+    out.append(f"<footer>{_e(_footer(run, lang))}<br>"
+               f"{_e(provenance_footer(run.catalog, run.as_of, lang))}</footer>"
+               "</section></body></html>")
     return "\n".join(out)
 
 

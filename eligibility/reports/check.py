@@ -1,4 +1,10 @@
-"""Rendering check and explain results: text (rustc-like), markdown, JSON (CONTRACT §4)."""
+"""Rendering check and explain results: text (rustc-like), markdown, JSON (CONTRACT §4).
+
+Renderers only format: the verdicts, their reasons and plans come computed once in the
+``Evaluation`` (``evaluation.check``), the sentences from ``explain.derivation`` and
+the wording layer. Nothing here evaluates or plans; each verdict is explained once
+per rendering.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,28 @@ import json
 from collections import Counter
 from typing import Any
 
-from eligibility.evaluation.verdicts import AVAILABILITY, COMMON, CONDITION, REQUIREMENT, Evaluation
+from eligibility.evaluation.verdicts import (
+    AVAILABILITY,
+    COMMON,
+    CONDITION,
+    REQUIREMENT,
+    Evaluation,
+    Reason,
+    Verdict,
+)
 from eligibility.explain.derivation import (
     SYMBOLS,
     Because,
     BrickExplanation,
+    because_of,
     explain_verdict,
     leaf_lines,
+    read_facts,
     rule_name,
     step_text,
 )
-from eligibility.wording.i18n import t, the
+from eligibility.reports.provenance import footer, provenance
+from eligibility.wording.i18n import t, version_label
 from eligibility.wording.layout import join_fitting, wrap, wrap_lines
 
 
@@ -28,11 +45,10 @@ def _header_parts(ev: Evaluation, lang: str) -> list[str]:
     convention = ev.convention
     if convention is None:
         shown = t(lang, "unknown_convention")
-    elif convention == "none":
-        shown = t(lang, "no_convention")
+    elif convention == "none":  # « sans convention », never « sous sans convention »
+        shown = version_label(ev.catalog, convention, lang)
     else:
-        shown = t(lang, "convention", version=the(ev.catalog.versions[convention].label(lang),
-                                                  lang))
+        shown = t(lang, "convention", version=version_label(ev.catalog, convention, lang))
     commune = ev.profile.commune
     return [f"{commune.name} ({commune.insee})", shown, t(lang, "as_of", date=ev.as_of)]
 
@@ -157,8 +173,8 @@ def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
 
     lines = [f"## {markdown_text(commune.name)} ({commune.insee})", "",
              f"*{markdown_text(_header(ev, lang))}*", "",
-             "| " + " | ".join(["brique", "statut", "motifs"] if lang == "fr"
-                               else ["brick", "status", "reasons"]) + " |",
+             "| " + " | ".join(t(lang, k) for k in ("column_brick", "column_status",
+                                                   "column_reasons")) + " |",
              "|---|---|---|"]
     for e in shown:
         motives = t(lang, "semicolon").join(
@@ -180,14 +196,12 @@ def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
         names = sorted({rule_name(ev.catalog, rule, lang) for rule in flagged})
         lines += ["", t(lang, "title", brick="*" + t(lang, "to_confirm") + "*",
                         status=", ".join(names))]
-    lines += ["", _summary(ev, shown, lang)]
+    lines += ["", _summary(ev, shown, lang),
+              "", f"*{markdown_text(footer(ev.catalog, ev.as_of, lang))}*"]
     return "\n".join(lines)
 
 
-def _reason_json(ev: Evaluation, reason: Any, lang: str) -> dict[str, Any]:
-    from eligibility.explain.derivation import because_of, read_facts
-
-    said = because_of(reason, ev, lang)
+def _reason_json(ev: Evaluation, reason: Reason, lang: str, said: Because) -> dict[str, Any]:
     out: dict[str, Any] = {
         "rule": reason.rule, "held": reason.held, "message": said.text,
         "source": reason.source, "citation": reason.citation,
@@ -221,11 +235,12 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
     bricks = []
     for verdict in ev.shown():
         e = explain_verdict(ev, verdict, lang)
+        said = _said(ev, e, verdict, lang)
         entry: dict[str, Any] = {
             "id": verdict.brick,
             "name": ev.catalog.bricks[verdict.brick].title(lang),
             "status": verdict.status,
-            "reasons": [_reason_json(ev, r, lang) for r in verdict.reasons],
+            "reasons": [_reason_json(ev, r, lang, said[r.rule]) for r in verdict.reasons],
             "requires": list(verdict.requires),
             "missing": list(verdict.missing),
             "remediation": e.help,
@@ -246,7 +261,18 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
         "bricks": bricks,
         "summary": {s: counts.get(s, 0)
                     for s in ("eligible", "ineligible", "undetermined", "unavailable")},
+        "provenance": provenance(ev.catalog, ev.as_of),
     }
+
+
+def _said(ev: Evaluation, e: BrickExplanation, verdict: Verdict, lang: str,
+          ) -> dict[str, Because]:
+    """What is said about each reason of ``verdict``: the explanation's, else said now."""
+    said = {b.rule: b for b in e.because}
+    for reason in verdict.reasons:
+        if reason.rule not in said:
+            said[reason.rule] = because_of(reason, ev, lang)
+    return said
 
 
 def check_json(ev: Evaluation, lang: str = "fr") -> str:
@@ -259,10 +285,9 @@ def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:
     lines = [*join_fitting(_header_parts(ev, lang)), "",
              *wrap(f"{SYMBOLS[e.status]} " + t(lang, "title", brick=e.title,
                                                  status=t(lang, e.status)), "", "  "), ""]
-    from eligibility.explain.derivation import because_of
-
+    told = _said(ev, e, verdict, lang)
     for reason in verdict.reasons:
-        said = because_of(reason, ev, lang)
+        said = told[reason.rule]
         mark = SYMBOLS["eligible" if reason.held else
                        "ineligible" if reason.held is False else "undetermined"]
         lines += wrap(f"{mark} {said.text}", "  ", "    ")

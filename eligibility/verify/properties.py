@@ -11,7 +11,7 @@ The properties, as the semantics of ``check`` make them precise:
     brick the same status, the same reasons (rule, kind, held, missing facts, source,
     citation, required brick) in the same order, and the same missing facts.
 (b) ``monotonicity``: a brick eligible for a profile stays eligible for a better or
-    better-known one: a known fact raised the way ``facts.FIELDS`` calls better (more
+    better-known one: a known fact raised the way the vocabulary (``facts.yaml``) calls better (more
     fibre, Gecko gained, more equipment or money, an authorisation gained), an unknown
     fact learnt, a brick subscribed. The date and the requests stay. Exempt: a loss
     whose every flipped rule (in the brick, or in a brick it requires and does not
@@ -23,7 +23,7 @@ The properties, as the semantics of ``check`` make them precise:
     unknown, else failed) when it is held or asked for, and failed otherwise.
 (d) ``remediation``: plans are sound. For each brick shown that is ineligible or
     unavailable, the help ``check`` prints (``remediation.plan``) never changes a fact
-    the commune cannot change by itself (``FieldSpec.actionable``), and either works:
+    the commune cannot change by itself (``Fact.actionable``), and either works:
     applied to the profile (``apply_plan``), it makes the brick eligible, or leaves it
     undetermined with a ``find_out`` step for each fact it still depends on (never a
     promise of eligibility); or it says the brick is impossible (or out of the
@@ -66,9 +66,7 @@ from eligibility.errors import CatalogError
 from eligibility.evaluation.check import EngineName, check
 from eligibility.evaluation.remediation import FIND_OUT, REQUEST, SET, Step, apply_plan, plan
 from eligibility.evaluation.verdicts import AVAILABILITY, REQUIREMENT, Evaluation, Reason, Verdict
-from eligibility.explain.derivation import recheck_for
 from eligibility.lint.satisfiability import satisfiable
-from eligibility.profile.facts import FIELDS
 from eligibility.profile.model import Profile
 from eligibility.reports.check import check_json_data
 from eligibility.verify.strategies import (
@@ -248,7 +246,7 @@ class Context:
     def evaluate(self, case: Case, engine: EngineName | None = None,
                  profile: Profile | None = None) -> Evaluation:
         return check(self.catalog, profile or case.profile, case.as_of, case.requested_list,
-                     engine=engine or self.engine)
+                     engine=engine or self.engine, plans=False)  # remediation plans itself
 
 
 def _held(value: bool | None) -> str:
@@ -417,7 +415,7 @@ def could_be_eligible(ev: Evaluation, brick_id: str) -> bool:
     not, a required brick must be valid), the common conditions and the
     availabilities must hold at once, the convention being the commune's own or the
     version in force, signed; a known fact the commune cannot change
-    (``FieldSpec.actionable``) keeps its value.
+    (``Fact.actionable``) keeps its value.
     """
     catalog = ev.catalog
     conditions: list[Condition] = [r.condition for r in catalog.common]
@@ -434,8 +432,9 @@ def could_be_eligible(ev: Evaluation, brick_id: str) -> bool:
             add(requirement.brick)
 
     add(brick_id)
-    for fact in sorted(set(ev.facts) & set(FIELDS)):
-        spec = FIELDS[fact]
+    vocabulary = catalog.facts
+    for fact in sorted(set(ev.facts) & set(vocabulary)):
+        spec = vocabulary[fact]
         if not spec.actionable and spec.kind != "set":
             conditions.append(Leaf(f"verify.fixed/{fact}", fact, "eq", ev.facts[fact]))
     in_force = ev.facts.get("convention.in_force")
@@ -465,9 +464,10 @@ def check_remediation(ctx: Context, case: Case) -> Failure | None:
         if verdict.status not in ("ineligible", "unavailable"):
             continue
         brick = verdict.brick
-        remedy = plan(ev, brick, recheck_for(ev, ctx.engine))
-        beyond = [s.field for s in remedy.steps if s.kind == SET and s.field in FIELDS
-                  and not FIELDS[s.field].actionable]
+        remedy = plan(ev, brick, ctx.engine)
+        vocabulary = ctx.catalog.facts
+        beyond = [s.field for s in remedy.steps if s.kind == SET and s.field in vocabulary
+                  and not vocabulary[s.field].actionable]
         if beyond:
             rules += [s.rule for s in remedy.steps if s.field in beyond]
             detail.append(f"{brick}: its help changes {', '.join(map(str, beyond))}, which "
@@ -492,7 +492,7 @@ def check_remediation(ctx: Context, case: Case) -> Failure | None:
             elif after.status == "eligible" and remedy.find_out:
                 detail.append(f"{brick}: its help asks to find out "
                               f"{', '.join(remedy.find_out)}, yet it makes the brick eligible")
-        elif any(f not in FIELDS or FIELDS[f].actionable for f in remedy.out_of_reach):
+        elif any(f not in vocabulary or vocabulary[f].actionable for f in remedy.out_of_reach):
             detail.append(f"{brick}: its help says it is out of reach because of "
                           f"{', '.join(remedy.out_of_reach)}, which the commune can change")
         elif could_be_eligible(ev, brick):
@@ -645,7 +645,7 @@ class _Falsified(Exception):
     """Raised inside the hypothesis test when the property fails (hypothesis then shrinks)."""
 
 
-def _case_of(example: Any) -> Case:
+def _case_of(example: Case | tuple[Case, Case]) -> Case:  # a case, or a case and its reordering
     return example[0] if isinstance(example, tuple) else example
 
 

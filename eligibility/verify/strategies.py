@@ -1,8 +1,9 @@
 """Hypothesis strategies drawn from a catalog: profiles, dates, requests, improvements.
 
 Nothing here lists the shipped catalog's content. The facts and their kinds come from
-``facts.FIELDS``, the fibre levels and the convention versions (with their adoption
-dates) from the catalog, the enum values from the profile model; the values the
+the catalog's vocabulary (``catalog.facts``, ``facts.yaml``: kinds, values, levels in
+order, which way is better), the convention versions (with their adoption dates) from
+the catalog; the values the
 catalog's rules compare a fact with (and, for counts and amounts, their neighbours)
 are drawn often, so that every threshold gets crossed. Every field may be left out
 (unknown); a signature is never dated before its version's adoption, nor a history
@@ -25,17 +26,17 @@ from hypothesis import strategies as st
 
 from eligibility.catalog.conditions import Condition, Leaf, Not, children, evaluate_leaf, leaves
 from eligibility.catalog.model import Catalog
-from eligibility.profile.facts import FIELDS, SOURCE_FIELDS, field_spec
 from eligibility.profile.loading import parse_profile
 from eligibility.profile.model import Profile
 
 SearchStrategy = st.SearchStrategy
 
-READ_FACTS: tuple[str, ...] = tuple(path for path in FIELDS if path not in SOURCE_FIELDS)
-"""The facts read straight from a profile field of the same dotted path."""
+def read_facts(catalog: Catalog) -> tuple[str, ...]:
+    """The facts read straight from a profile field of the same dotted path."""
+    return tuple(fact.path for fact in catalog.facts.read)
 
 ORDERED_KINDS = frozenset({"bool", "level", "count", "amount"})
-"""Kinds whose values have a better direction (``FieldSpec.better``), as for lint's
+"""Kinds whose values have a better direction (``Fact.better``), as for lint's
 upper-bound check; enums, text and sets have none."""
 
 COMMUNE = {"insee": "30999", "name": "Commune fictive"}
@@ -95,7 +96,7 @@ def text_values(catalog: Catalog, fact: str) -> list[str]:
 
 def fact_values(catalog: Catalog, fact: str) -> SearchStrategy[Any]:
     """Any valid value of a fact read from the profile (never unknown)."""
-    spec = field_spec(fact, catalog)
+    spec = catalog.facts.get(fact)
     if spec is None:
         raise ValueError(f"unknown fact {fact!r}")
     if spec.kind == "bool":
@@ -114,7 +115,17 @@ def fact_values(catalog: Catalog, fact: str) -> SearchStrategy[Any]:
         return st.one_of(st.sampled_from(amount_marks(catalog, fact)),
                          st.floats(0, 1e9, allow_nan=False, allow_infinity=False),
                          st.floats(0, _MAX_AMOUNT, allow_nan=False, allow_infinity=False))
+    if spec.kind == "date":
+        return st.one_of(st.sampled_from(_date_marks(catalog, fact)),
+                         st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)))
     raise ValueError(f"no strategy for facts of kind {spec.kind!r}")
+
+
+def _date_marks(catalog: Catalog, fact: str) -> list[dt.date]:
+    """The dates the rules compare a date fact with, and the days either side."""
+    named = [v for v in named_values(catalog, fact) if isinstance(v, dt.date)]
+    one = dt.timedelta(days=1)
+    return sorted({d + k * one for d in named for k in (-1, 0, 1)}) or [dt.date(2022, 1, 1)]
 
 
 def polar_leaves(catalog: Catalog, fact: str) -> list[tuple[Leaf, bool]]:
@@ -140,7 +151,7 @@ def polar_leaves(catalog: Catalog, fact: str) -> list[tuple[Leaf, bool]]:
 def _candidates(catalog: Catalog, fact: str) -> list[Any]:
     """Values worth trying for ``fact``: its whole domain when finite, else the values
     the rules name (with neighbours, for numbers) and one more."""
-    spec = field_spec(fact, catalog)
+    spec = catalog.facts.get(fact)
     assert spec is not None
     if spec.kind == "bool":
         return [True, False]
@@ -151,6 +162,8 @@ def _candidates(catalog: Catalog, fact: str) -> list[Any]:
     if spec.kind == "set":
         named = [v for v in named_values(catalog, fact) if isinstance(v, str)]
         return [[], *([v] for v in named), named]
+    if spec.kind == "date":
+        return list(_date_marks(catalog, fact))
     marks: list[Any] = count_marks(catalog, fact) if spec.kind == "count" else \
         amount_marks(catalog, fact)
     top = max(marks)
@@ -239,13 +252,13 @@ class _Strategies:
                                  unique_by=lambda name: catalog.resolve(name))
         self.subscriptions = st.lists(
             st.fixed_dictionaries({"brick": names}, optional={"since": st.dates(start, end)}),
-            max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(s["brick"]))
+            max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(str(s["brick"])))
         # Favourable: subscriptions already running at the dates drawn (undated, or from
         # before the first version), since one counts only from its `since`.
         first = min(v.adopted for v in catalog.versions.values())
         self.favourable_subscriptions = st.lists(
             st.fixed_dictionaries({"brick": names}, optional={"since": st.dates(start, first)}),
-            max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(s["brick"]))
+            max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(str(s["brick"])))
         # A signature is never dated before its version's adoption (the model refuses it).
         self.versions = st.sampled_from([*catalog.version_ids, "none"])
         self.signed_on = {v: _maybe(st.dates(catalog.versions[v].adopted
@@ -258,8 +271,8 @@ class _Strategies:
         self.favourable_convention = st.sampled_from(catalog.version_ids).map(
             lambda v: {"version": v})
         self.facts = {f: (fact_values(catalog, f), favourable_values(catalog, f))
-                      for f in READ_FACTS}
-        self.kinds = {f: field_spec(f, catalog).kind for f in READ_FACTS}  # type: ignore[union-attr]
+                      for f in read_facts(catalog)}
+        self.kinds = {f: catalog.facts[f].kind for f in read_facts(catalog)}
         self.plain_facts = {f: s if self.kinds[f] == "set" else _maybe(s)
                             for f, (s, _) in self.facts.items()}
         self.favourable_facts = {f: _mostly(good, plain, self.kinds[f] != "set")
@@ -446,7 +459,7 @@ def fact_value(profile: Profile, fact: str) -> Any:
 
 def better_values(catalog: Catalog, fact: str, current: Any) -> SearchStrategy[Any] | None:
     """Values strictly better than ``current`` (any value when it is unknown), or None."""
-    spec = field_spec(fact, catalog)
+    spec = catalog.facts.get(fact)
     assert spec is not None
     if current is None:
         return fact_values(catalog, fact)
@@ -470,16 +483,16 @@ def better_values(catalog: Catalog, fact: str, current: Any) -> SearchStrategy[A
     if up:
         if current >= _MAX_AMOUNT:
             return None
-        marks = [m for m in amount_marks(catalog, fact) if m > current]
-        more = st.floats(current, _MAX_AMOUNT, exclude_min=True, allow_nan=False)
-        return st.one_of(st.sampled_from(marks), more) if marks else more
+        amounts = [m for m in amount_marks(catalog, fact) if m > current]
+        larger = st.floats(current, _MAX_AMOUNT, exclude_min=True, allow_nan=False)
+        return st.one_of(st.sampled_from(amounts), larger) if amounts else larger
     return st.floats(0, current, exclude_max=True) if current > 0 else None
 
 
 def rule_facts(catalog: Catalog) -> list[str]:
     """The profile facts some rule of the catalog reads (the others cannot matter)."""
     read = {leaf.fact for rule in catalog.rules() for leaf in leaves(rule.condition)}
-    return [fact for fact in READ_FACTS if fact in read]
+    return [fact for fact in read_facts(catalog) if fact in read]
 
 
 _SUBSCRIBE = "subscribe"
@@ -540,7 +553,7 @@ def neighbours(catalog: Catalog, profile: Profile,
     for fact in rule_facts(catalog):
         if focus is not None and fact not in focus:
             continue
-        spec = field_spec(fact, catalog)
+        spec = catalog.facts.get(fact)
         assert spec is not None
         current = fact_value(profile, fact)
         if current is None:

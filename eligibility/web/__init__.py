@@ -6,17 +6,18 @@ imported only here, so that the command line stays light.
 
 from __future__ import annotations
 
+from eligibility.evaluation.verdicts import EngineName
 from eligibility.web.app import create_app
 
 __all__ = ["create_app", "serve"]
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, rules: str | None = None,
-          announce: bool = True) -> None:
+          announce: bool = True, engine: EngineName = "durable") -> None:
     """Serve the application until interrupted (threads; the library calls are locked)."""
     from werkzeug.serving import make_server
 
-    app = create_app(rules)
+    app = create_app(rules, engine)
     server = make_server(host, port, app, threaded=True)
     if announce:
         import click

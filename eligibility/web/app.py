@@ -44,7 +44,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eligibility.catalog.model import Catalog, load_catalog
 from eligibility.errors import InputError
-from eligibility.evaluation.check import check
+from eligibility.evaluation.check import EngineName, check
 from eligibility.evaluation.verdicts import Evaluation
 from eligibility.explain.derivation import (
     SYMBOLS,
@@ -153,8 +153,9 @@ def _suffix(upload: FileStorage) -> str:
     return os.path.splitext(_display_name(upload))[1].lower()
 
 
-def create_app(rules: str | None = None) -> Flask:
-    """The application for the catalog at ``rules`` (the shipped one by default)."""
+def create_app(rules: str | None = None, engine: EngineName = "durable") -> Flask:
+    """The application for the catalog at ``rules`` (the shipped one by default); every
+    verdict and plan is decided by ``engine`` (``serve --engine``)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_UPLOAD
@@ -231,7 +232,7 @@ def create_app(rules: str | None = None) -> Flask:
             state["field_errors"] = {p.field: p for p in problems if p.field}
             return state
         assert profile is not None
-        evaluation = library.call(check, catalog, profile, day)
+        evaluation = library.call(check, catalog, profile, day, engine=engine)
         state["profile"] = profile
         state["evaluation"] = evaluation
         state["explanations"] = library.call(explanations, evaluation, lang)
@@ -319,7 +320,7 @@ def create_app(rules: str | None = None) -> Flask:
 
     def audit_uploads(uploads: list[FileStorage], options: AuditOptions) -> AuditRun:
         """Write each upload under a temporary folder (names made here), audit, clean up."""
-        from eligibility.audit.findings import run_audit
+        from eligibility.audit.batch import run_audit
 
         names: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="eligibility-web-") as folder:
@@ -433,8 +434,10 @@ def create_app(rules: str | None = None) -> Flask:
         lang = _lang()
         try:
             day = _as_of()
-            requested = [catalog.brick_id(b, source="brick")
-                         for b in request.args.getlist("brick")] or None
+            # ?brick= chooses what is shown, as --brick does: what is asked for stays the
+            # profile's requests (issue 8).
+            shown = [catalog.brick_id(b, source="brick")
+                     for b in request.args.getlist("brick")] or None
             document = api_document()
         except InputError as error:
             return _error_json(_problems(error), 400)
@@ -442,7 +445,7 @@ def create_app(rules: str | None = None) -> Flask:
             profile = parse_profile(document, catalog, "profile")
         except InputError as error:
             return _error_json(_problems(error), 422)
-        evaluation = library.call(check, catalog, profile, day, requested)
+        evaluation = library.call(check, catalog, profile, day, engine=engine, show=shown)
         return jsonify(library.call(check_json_data, evaluation, lang))
 
     def api_document() -> Any:
@@ -539,16 +542,11 @@ def attachment(body: bytes, filename: str, mimetype: str) -> Response:
     return response
 
 
-EXCEL_COLUMNS_FR = {
-    "insee": "Code INSEE", "name": "Commune", "brick": "Brique", "severity": "Gravité",
-    "rule": "Règle", "kind": "Nature", "message": "Constat", "citation": "Source citée",
-    "source": "Type de source", "since": "Depuis le", "cause": "Cause", "help": "Que faire",
-    "file": "Fichier", "change": "Évolution"}
-
-
 def excel_csv(text: str) -> bytes:
     """The audit CSV as Excel opens it in a French locale: ``;``, CRLF, a UTF-8 BOM, and
     French column names."""
+    from eligibility.web.exports import EXCEL_COLUMNS_FR  # the audit modules load lazily
+
     rows = list(csv.reader(io.StringIO(text)))
     if rows:
         rows[0] = [EXCEL_COLUMNS_FR.get(h, h) for h in rows[0]]
@@ -590,7 +588,7 @@ def verdict_words(evaluation: Evaluation, shown: list[BrickExplanation], lang: s
         "summary": render_summary(evaluation, shown, lang),
         "titles": {e.brick: catalog.bricks[e.brick].title(lang) for e in shown},
         "status_of": {e.brick: e.status for e in shown},
-        "missing": {e.brick: [labels.get(m) or fact_label(m, lang)
+        "missing": {e.brick: [labels.get(m) or fact_label(catalog, m, lang)
                               for m in evaluation.verdicts[e.brick].missing] for e in shown},
         "plans": plans,
         "assumed": {e.brick: [rules[a].short(lang) if a in rules else a for a in e.assumptions]
@@ -644,8 +642,10 @@ def quotes_of(catalog: Catalog) -> dict[str, str]:
 
 def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
     """What the audit page shows, from the library's report functions."""
-    from eligibility.audit.findings import OPEN, brick_summaries, cells, rule_label, totals
+    from eligibility.audit.findings import OPEN
+    from eligibility.audit.summary import brick_summaries, cells, totals
     from eligibility.reports import audit as audit_reports
+    from eligibility.wording.audit import AuditWording, rule_label
 
     catalog = run.catalog
     findings = {s: list(run.findings(s)) for s in ("error", "warning", "info")}
@@ -659,6 +659,7 @@ def audit_view(run: AuditRun, lang: str) -> dict[str, Any]:
         "cell_words": {k: audit_reports._word(audit_reports.CELL_WORDS, k, lang)
                        for k in audit_reports.SYMBOL},
         "symbol": audit_reports.SYMBOL,
+        "words": AuditWording(catalog, lang),  # the findings' sentences
         "opened": [(c, opened) for c in run.communes
                    if (opened := [f for f in c.findings if f.kind == OPEN])],
         "breaks": {c.insee: audit_reports.breaks(c) for c in run.communes

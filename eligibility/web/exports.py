@@ -9,14 +9,23 @@ from __future__ import annotations
 import csv
 import io
 
-from eligibility.audit.findings import AuditRun, cells
+from eligibility.audit.findings import AuditRun
+from eligibility.audit.summary import cells
 from eligibility.documents.xlsx import workbook_bytes
 from eligibility.reports import audit as audit_reports
 
+# The audit's CSV columns as a French spreadsheet names them (CSV download and workbook).
+EXCEL_COLUMNS_FR = {
+    "insee": "Code INSEE", "name": "Commune", "brick": "Brique", "severity": "Gravité",
+    "rule": "Règle", "kind": "Nature", "message": "Constat", "citation": "Source citée",
+    "source": "Type de source", "since": "Depuis le", "cause": "Cause", "help": "Que faire",
+    "file": "Fichier", "change": "Évolution",
+    # provenance (eligibility.reports.provenance.CSV_COLUMNS)
+    "tool_version": "Version de l'outil", "catalog_hash": "Empreinte du catalogue",
+    "as_of": "Date considérée", "generated_at": "Généré le"}
+
 
 def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
-    from eligibility.web.app import EXCEL_COLUMNS_FR
-
     catalog = run.catalog
     fr = lang != "en"
     head = ["Code INSEE" if fr else "INSEE code", "Commune" if fr else "Commune",

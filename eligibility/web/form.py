@@ -1,10 +1,10 @@
 """The check form: generated from the fact vocabulary, and read back into a profile.
 
-The questions, units and the words of each choice come from ``facts.FIELDS`` (one data
-place for the vocabulary); levels, convention versions and bricks come from the
-catalog. The few profile fields that are not facts the rules read (the commune's
-code and name, the convention signed and when, the bricks held and asked for, the
-year of the accounts) are laid out here.
+The questions, units and the words of each choice come from the catalog's vocabulary
+(``catalog.facts``, ``rules/facts.yaml``: one data place for it, levels in order);
+convention versions and bricks come from the catalog. The few profile fields that are
+not facts the rules read (the commune's code and name, the convention signed and
+when, the bricks held and asked for, the year of the accounts) are laid out here.
 
 Field names are the profile's dotted paths, so that an error naming a field
 (``equipment.cameras``) lands beside its input. A question left unanswered is left
@@ -19,11 +19,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from eligibility.catalog.model import Catalog
+from eligibility.catalog.vocabulary import Fact
 from eligibility.errors import InputError
-from eligibility.profile.facts import FIELDS, SOURCE_FIELDS, FieldSpec, field_spec
 from eligibility.profile.model import Profile
 
 MEMBER = "nimes-metropole"
@@ -37,12 +37,20 @@ def tr(lang: str, fr: str, en: str) -> str:
     return en if lang == "en" else fr
 
 
+InputKind = Literal["bool", "count", "amount", "year", "choice", "set", "text", "date", "member"]
+"""How a question is asked and its answer read back."""
+
+_INPUT_OF_FACT: dict[str, InputKind] = {
+    "bool": "bool", "count": "count", "amount": "amount", "level": "choice", "enum": "choice",
+    "set": "set", "text": "text", "date": "date"}
+
+
 @dataclass
 class Question:
     """One input of the form."""
 
     name: str  # the profile path (or a form-only name)
-    kind: str  # bool | count | amount | year | choice | set | text | date | member
+    kind: InputKind
     label: str
     question: str
     unit: str = ""
@@ -59,18 +67,13 @@ class Section:
 
 
 def _fact(path: str, catalog: Catalog, lang: str) -> Question:
-    spec = field_spec(path, catalog)
+    spec = catalog.facts.get(path)
     assert spec is not None, path
-    kind = {"bool": "bool", "count": "count", "amount": "amount", "level": "choice",
-            "enum": "choice", "set": "set", "text": "text"}[spec.kind]
-    return Question(path, kind, spec.label(lang), spec.question(lang), spec.unit(lang),
-                    _choices(path, spec, catalog, lang))
+    return Question(path, _INPUT_OF_FACT[spec.kind], spec.label(lang), spec.question(lang),
+                    spec.unit(lang), _choices(path, spec, catalog, lang))
 
 
-def _choices(path: str, spec: FieldSpec, catalog: Catalog, lang: str) -> list[tuple[str, str]]:
-    if spec.kind == "level":
-        labels = catalog.level_labels.get(path, {})
-        return [(v, labels[v](lang) if v in labels else v) for v in spec.values]
+def _choices(path: str, spec: Fact, catalog: Catalog, lang: str) -> list[tuple[str, str]]:
     return [(v, spec.choice_label(v, lang)) for v in spec.values]
 
 
@@ -116,12 +119,12 @@ def sections(catalog: Catalog, lang: str) -> list[Section]:
                  tr(lang, "Année du compte administratif", "Year of the compte administratif")),
         fact("finances.fonctionnement"), fact("finances.investissement")]
     # A fact of the vocabulary not placed above joins the section of its kind, so that a
-    # new fact is asked for as soon as ``facts.FIELDS`` has it.
+    # new fact is asked for as soon as ``facts.yaml`` declares it.
     placed = {q.name for q in [*commune, *convention, *network, *equipment, *others, *finances]}
     by_section = {"commune": commune, "network": network, "equipment": equipment,
                   "finances": finances}
-    for path in FIELDS:
-        if path not in placed and path not in SOURCE_FIELDS:
+    for path in (f.path for f in catalog.facts.read):
+        if path not in placed:
             by_section.get(path.split(".")[0], others).append(fact(path))
     return [
         Section(tr(lang, "La commune", "The commune"), commune),
@@ -327,6 +330,3 @@ def history_words(history_json: str, catalog: Catalog, lang: str) -> str:
                      if when else label)
     return ", ".join(words)
 
-
-def fact_spec(path: str) -> FieldSpec | None:
-    return FIELDS.get(path)

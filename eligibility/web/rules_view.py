@@ -24,25 +24,25 @@ def _source_word(source: str, lang: str) -> str:
             "assumption": "hypothèse" if lang == "fr" else "assumption"}.get(source, source)
 
 
-def condition_words(condition: Condition, lang: str) -> dict[str, Any]:
+def condition_words(catalog: Catalog, condition: Condition, lang: str) -> dict[str, Any]:
     """A condition as a tree of sentences: a leaf says fact, test; a node all/any/not."""
     if isinstance(condition, Leaf):
-        return {"text": f"{fact_label(condition.fact, lang)} {describe_test(condition, lang)}",
-                "fact": condition.fact}
+        label = fact_label(catalog, condition.fact, lang)
+        return {"text": f"{label} {describe_test(condition, lang)}", "fact": condition.fact}
     kind = type(condition).__name__.rstrip("_").lower()
     words = {"all": ("toutes ces conditions", "all of"),
              "any": ("au moins une de ces conditions", "any of"),
              "not": ("pas ceci", "not")}.get(kind, (kind, kind))
     return {"text": words[1] if lang == "en" else words[0],
-            "children": [condition_words(c, lang) for c in children(condition)]}
+            "children": [condition_words(catalog, c, lang) for c in children(condition)]}
 
 
-def _rule_entry(rule: Rule, lang: str) -> dict[str, Any]:
+def _rule_entry(catalog: Catalog, rule: Rule, lang: str) -> dict[str, Any]:
     return {"id": rule.id, "label": rule.short(lang), "message": rule.message(lang),
             "help": rule.help(lang), "source": rule.source,
             "source_word": _source_word(rule.source, lang), "citation": rule.citation,
             "quote": getattr(rule, "quote", None), "assumption": rule.is_assumption,
-            "condition": condition_words(rule.condition, lang),
+            "condition": condition_words(catalog, rule.condition, lang),
             "upper_bound": rule.upper_bound}
 
 
@@ -55,7 +55,7 @@ def rules_overview(catalog: Catalog, lang: str) -> dict[str, Any]:
         "bricks": [{"id": b.id, "title": b.title(lang), "versions": _versions(catalog, b, lang),
                     "requires": [r.brick for r in b.requires], "rules": len(b.conditions),
                     "withdrawn": withdrawn(catalog, b)} for b in catalog.bricks.values()],
-        "common": [_rule_entry(r, lang) for r in catalog.common],
+        "common": [_rule_entry(catalog, r, lang) for r in catalog.common],
         "versions": [{"id": v.id, "label": v.label(lang), "adopted": v.adopted,
                       "citation": v.citation} for v in catalog.versions.values()],
     }
@@ -77,8 +77,8 @@ def brick_page(catalog: Catalog, brick_id: str, lang: str) -> dict[str, Any]:
         "required_by": [{"brick": b, "title": catalog.bricks[b].title(lang)}
                         for b in catalog.required_by(brick.id)],
         "replaced_by": brick.replaced_by.brick if brick.replaced_by else None,
-        "common": [_rule_entry(r, lang) for r in catalog.common],
-        "rules": [_rule_entry(r, lang) for r in brick.conditions],
+        "common": [_rule_entry(catalog, r, lang) for r in catalog.common],
+        "rules": [_rule_entry(catalog, r, lang) for r in brick.conditions],
         "withdrawn": withdrawn(catalog, brick),
     }
 
@@ -86,12 +86,12 @@ def brick_page(catalog: Catalog, brick_id: str, lang: str) -> dict[str, Any]:
 def rule_page(catalog: Catalog, rule_id: str, lang: str) -> dict[str, Any] | None:
     for rule in catalog.common:
         if rule.id == rule_id:
-            return {**_rule_entry(rule, lang), "brick": None,
+            return {**_rule_entry(catalog, rule, lang), "brick": None,
                     "versions": [v.label(lang) for v in catalog.versions.values()]}
     for brick in catalog.bricks.values():
         for rule in brick.conditions:
             if rule.id == rule_id:
-                return {**_rule_entry(rule, lang), "brick": brick.id,
+                return {**_rule_entry(catalog, rule, lang), "brick": brick.id,
                         "brick_title": brick.title(lang),
                         "versions": _versions(catalog, brick, lang)}
     return None

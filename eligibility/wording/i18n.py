@@ -1,8 +1,9 @@
 """Interface sentences in French (the default) and English: the wording layer.
 
 Rule messages live in the catalog, in both languages; this holds the sentences the
-program itself writes around them, and the words for the values of facts (one table,
-``VALUE_LABELS``), so that no sentence shows a raw code. docs/style-fr.md says how a
+program itself writes around them. The words for the values of facts are the
+catalog's (``facts.yaml``, asked through ``value_label``), so that no sentence shows a
+raw code. docs/style-fr.md says how a
 sentence is built; ``french()`` applies its elision and contraction rules to whatever
 is assembled, since a label slotted after « que » or « de » cannot elide by itself.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 LANGS = ("fr", "en")
 
@@ -45,6 +46,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "count_unavailable_plural": ("{n} indisponibles", "{n} unavailable"),
     "assumptions_flagged": ("hypothèses signalées : {n}", "assumptions flagged: {n}"),
     "title": ("{brick} : {status}", "{brick}: {status}"),
+    "column_brick": ("brique", "brick"),
+    "column_status": ("statut", "status"),
+    "column_reasons": ("motifs", "reasons"),
     # reasons
     "because": ("parce que {text}", "because {text}"),
     "and": ("et {text}", "and {text}"),
@@ -93,6 +97,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "nothing": ("aucun", "none"),
     "or": ("ou", "or"),
     "semicolon": (" ; ", "; "),
+    "nor": (" ni ", " nor "),
     # explain: a test on a fact, in words
     "reads": ("{label} : {value} ; attendu : {test}", "{label}: {value}; expected: {test}"),
     "would_hold": ("serait remplie avec : {value}", "would hold with: {value}"),
@@ -110,50 +115,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "node_all": ("toutes ces conditions :", "all of:"),
     "node_any": ("l'une de ces conditions :", "any of:"),
     "node_not": ("pas cette condition :", "not:"),
-}
-
-# How a value of a fact is said, per fact: what a sentence shows instead of the code the
-# profile holds. Levels and convention versions not listed here fall back to the
-# catalog's own labels (a catalog may define others).
-VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "commune.epci": {"nimes-metropole": ("Nîmes Métropole", "Nîmes Métropole")},
-    "network.fibre": {
-        "none": ("pas de fibre", "no fibre"),
-        "ftth": ("FTTH", "FTTH"),
-        "ftte": ("FTTE", "FTTE"),
-        "ftto": ("FTTO", "FTTO"),
-    },
-    "urbanisme.document": {
-        "plu": ("PLU (plan local d'urbanisme)", "local development plan (PLU)"),
-        "plui": ("PLUi (plan local d'urbanisme intercommunal)",
-                 "inter-municipal local development plan (PLUi)"),
-        "carte_communale": ("carte communale", "municipal land-use map"),
-        "rnu": ("RNU (règlement national d'urbanisme)", "national planning rules (RNU)"),
-    },
-    "tools.collaboration": {
-        "none": ("aucun outil", "no tool"),
-        "alfresco": ("Alfresco", "Alfresco"),
-        "office365": ("Office 365", "Office 365"),
-    },
-    "tools.sig": {
-        "none": ("aucun outil", "no tool"),
-        "geoagglo": ("GeoAgglo", "GeoAgglo"),
-        "mycarto": ("MyCarto", "MyCarto"),
-    },
-    "vsi.use_cases": {
-        "crowd": ("mouvements de foule", "crowd movements"),
-        "density": ("densité de personnes", "crowd density"),
-        "bulky_objects": ("objets encombrants", "bulky objects"),
-        "abandoned_objects": ("objets abandonnés", "abandoned objects"),
-        "traffic": ("régulation du trafic", "traffic regulation"),
-        "wrong_way": ("circulation à contresens", "wrong-way traffic"),
-        "intrusion": ("détection d'intrusion", "intrusion detection"),
-        "person_on_ground": ("personne au sol", "person on the ground"),
-        "fire": ("départ de feu", "outbreak of fire"),
-        "weapons": ("détection d'armes", "weapons detection"),
-        "biometric_identification": ("identification biométrique", "biometric identification"),
-        "facial_recognition": ("reconnaissance faciale", "facial recognition"),
-    },
 }
 
 # The word for "no convention" as a value of the convention facts.
@@ -180,17 +141,22 @@ def pick(lang: str, fr: str, en: str) -> str:
 _VOWEL = "aeiouyéèêëàâîïôûœhAEIOUYÉÈÊÀÂÎÔÛŒH"
 _ELIDE = re.compile(rf"\b(que|de|ne|le|la|jusque|lorsque|puisque) (?=[{_VOWEL}])")
 _CONTRACT = {"de le ": "du ", "de les ": "des ", "à le ": "au ", "à les ": "aux "}
+_CONTRACTION = re.compile(r"\b(?:de|à) les? ")  # the keys of _CONTRACT, in one pass
+
+
+def _contract(match: re.Match[str]) -> str:
+    return _CONTRACT[match.group(0)]
+
+
+def _elide(match: re.Match[str]) -> str:
+    return match.group(1)[:-1] + "'"
 
 
 def french(text: str) -> str:
     """``text`` with French elisions and contractions made where words were slotted in."""
-    for wrong, right in _CONTRACT.items():
-        text = re.sub(rf"\b{wrong}", right, text)
-
-    def elide(match: re.Match[str]) -> str:
-        return match.group(1)[:-1] + "'"
-
-    return _ELIDE.sub(elide, text)
+    if " le" in text:  # every contraction has one (a test on the text is cheap, re is not)
+        text = _CONTRACTION.sub(_contract, text)
+    return _ELIDE.sub(_elide, text)
 
 
 def join(items: Iterable[str], lang: str, last: str = "and") -> str:
@@ -222,19 +188,68 @@ def value_label(field: str, value: Any, lang: str, catalog: Any = None) -> str:
         value = int(value)
     if isinstance(value, int):
         return f"{value:,}".replace(",", " " if lang != "en" else ",")
-    words = VALUE_LABELS.get(field, {}).get(str(value))
+    if catalog is None:  # the words of the shipped vocabulary
+        from eligibility.catalog.model import load_catalog
+
+        catalog = load_catalog()
+    fact = catalog.facts.get(field)
+    words = fact.value_label(str(value), lang) if fact is not None else None
     if words is not None:
-        return words[lang == "en"]
+        return words
     if field.startswith("convention."):
         if value == "none":
             return NO_CONVENTION[lang == "en"]
         if catalog is not None and value in catalog.versions:
             return str(catalog.versions[value].label(lang))
-    if catalog is not None and value in catalog.level_labels.get(field, {}):
-        return str(catalog.level_labels[field][value](lang))
     return str(value)
+
+
+def version_label(catalog: Any, version: str | None, lang: str, article: bool = True) -> str:
+    """A convention version as said in a sentence: the one version label.
+
+    With ``article`` it follows « sous » or « signer » (« l'avenant n°6 »); ``None`` is
+    « inconnu », and ``none`` (nothing signed) is « sans convention » (docs/style-fr.md;
+    as the *value* of a convention fact it is « aucune convention », see
+    ``value_label``). An id the catalog does not know is shown as it is.
+    """
+    if version is None:
+        return t(lang, "unknown")
+    if version == "none":
+        return t(lang, "no_convention")
+    if catalog is None or version not in catalog.versions:
+        return version
+    label = str(catalog.versions[version].label(lang))
+    return the(label, lang) if article else label
 
 
 def status_word(status: str, lang: str) -> str:
     return t(lang, status)
 
+
+# --- shared helpers of the feature wording modules (audit, costs, rules) ---------------
+
+_T = TypeVar("_T")
+
+
+def say(lang: str, fr: _T, en: _T) -> _T:
+    """The French or the English of a pair written in place, as it is (no elision: the
+    audit's sentences slot in ids and dates, never words that elide)."""
+    return en if lang == "en" else fr
+
+
+def quoted(text: str, lang: str) -> str:
+    """« ads » in French (non-breaking spaces inside), 'ads' in English."""
+    return say(lang, f"«\u00a0{text}\u00a0»", f"'{text}'")
+
+
+def colon(label: str, lang: str) -> str:
+    """``label :`` in French, ``label:`` in English."""
+    return say(lang, f"{label} :", f"{label}:")
+
+
+def counted(n: int, lang: str, fr: str, en: str, fr_plural: str | None = None,
+            en_plural: str | None = None) -> str:
+    """``n`` and its noun, plural as each language wants it (French: 0 and 1 singular)."""
+    if lang == "en":
+        return f"{n} {en if n == 1 else (en_plural or en + 's')}"
+    return f"{n} {fr if n <= 1 else (fr_plural or fr + 's')}"

@@ -35,6 +35,10 @@ def display_width(text: str) -> int:
 def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDTH) -> list[str]:
     """``text`` on lines of ``width`` columns: the first after ``indent``, the others after
     ``hang`` (``indent`` when not given). A word longer than a line is left whole."""
+    if len(indent) + len(text) <= width and text.isprintable() and text[-1:] != " ":
+        # It fits as it is (no tab, line break or no-break space, no trailing space):
+        # what textwrap would give, without its cost.
+        return [indent + text]
     glued = _KEEP.sub(_GLUE, text)
     lines = textwrap.wrap(glued, width, initial_indent=indent,
                           subsequent_indent=indent if hang is None else hang,

@@ -1,0 +1,137 @@
+"""Many communes: reading every input and auditing them, in worker processes when many.
+
+This module holds all the batch and worker-pool code of the audit (one place for the
+national audit's performance work, issue 12): the workers fork from the calling process
+(each builds its own engine), results come back in input order, a bad input is refused
+without stopping the others and a commune given twice is refused the second time.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eligibility.audit.commune import audit_profile
+from eligibility.audit.findings import AuditOptions, AuditRun, CommuneAudit
+from eligibility.audit.inputs import Rejected, Unit, discover, load_unit
+from eligibility.catalog.model import Catalog
+from eligibility.errors import InputError
+
+PARALLEL_FROM = 400  # communes; fewer are audited in the calling process
+Progress = Callable[[int, int], None]
+
+_WORKER: dict[str, Any] = {}
+
+
+def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions) -> Any:
+    try:
+        profile = load_unit(unit, catalog)
+    except InputError as error:
+        return Rejected.of(error)
+    return audit_profile(catalog, profile, options, unit.source)
+
+
+def _work(chunk: list[Any]) -> list[Any]:
+    catalog, options = _WORKER["catalog"], _WORKER["options"]
+    return [_audit_unit(unit, catalog, options) for unit in chunk]
+
+
+def _init_worker() -> None:
+    """Each worker builds its own engine (``engine_for`` is per process) before auditing."""
+    gc.freeze()  # what the worker inherited stays: the collector need not scan it again
+    # Ctrl-C and SIGTERM are the parent's to handle (one line, workers stopped by the
+    # pool): a worker printing its own traceback would be noise (issue 9).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    options = _WORKER.get("options")  # None: forked while the pool is being stopped
+    if options is not None and options.engine == "durable":
+        from eligibility.engine.durable import engine_for
+
+        engine_for(_WORKER["catalog"])
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_jobs(count: int) -> int:
+    if count < PARALLEL_FROM:
+        return 1
+    return _cores()
+
+
+def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
+                jobs: int | None = None, progress: Progress | None = None,
+                ) -> tuple[list[Any], int]:
+    """Audit every unit, in order: a ``CommuneAudit``, or a ``Rejected`` for a bad one.
+
+    ``jobs`` worker processes (default: every core for many communes, else none).
+    Returns the results and the number of processes used.
+    """
+    total = len(units)
+    # Capped by the cores and the inputs (issue 9): more processes than either is waste.
+    jobs = default_jobs(total) if jobs is None else max(1, min(jobs, _cores(), total))
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1  # pragma: no cover - fork is the design; elsewhere stay in one process
+    results: list[Any] = []
+    if jobs <= 1 or total < 2:
+        for index, unit in enumerate(units, start=1):
+            results.append(_audit_unit(unit, catalog, options))
+            if progress is not None and (index % 50 == 0 or index == total):
+                progress(index, total)
+        return results, 1
+    size = max(8, min(400, total // (jobs * 12) or 1))
+    chunks = [list(units[i:i + size]) for i in range(0, total, size)]
+    _WORKER.update(catalog=catalog, options=options)
+    context = multiprocessing.get_context("fork")
+    done = 0
+    collecting = gc.isenabled()
+    try:
+        with context.Pool(jobs, initializer=_init_worker) as pool:
+            # The results are acyclic and all kept: collecting them again and again as
+            # they arrive is wasted time (the workers have forked already).
+            gc.disable()
+            for chunk in pool.imap(_work, chunks):
+                results.extend(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        if collecting:
+            gc.enable()
+        _WORKER.clear()
+    return results, jobs
+
+
+def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
+              jobs: int | None = None, progress: Progress | None = None) -> AuditRun:
+    """Read every input, audit every commune, and collect the inputs refused.
+
+    A bad input never stops the others: it is listed in ``rejected`` (and the CLI
+    exits 2). A commune given twice is refused the second time.
+    """
+    units, rejected = discover(list(paths), catalog)
+    results, used = audit_units(catalog, units, options, jobs, progress)
+    communes: list[CommuneAudit] = []
+    seen: dict[str, str] = {}
+    for result in results:
+        if isinstance(result, Rejected):
+            rejected.append(result)
+            continue
+        if result.insee in seen:
+            rejected.append(Rejected.of(InputError(
+                f"commune {result.insee} is also given by {seen[result.insee]}",
+                source=result.source, field="commune.insee", hint="give each commune once")))
+            continue
+        seen[result.insee] = result.source
+        communes.append(result)
+    communes.sort(key=lambda c: (c.insee, c.name))
+    return AuditRun(catalog, options, communes, rejected, used)
+

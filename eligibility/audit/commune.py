@@ -1,0 +1,365 @@
+"""Audit of one commune (issue 3): its findings on a date, with --compare and --drop.
+
+Everything here rests on ``check`` (same catalog, same evaluation, no second rule path,
+no cache of its own). On a date ``D`` a commune is audited with two evaluations:
+
+* the bricks it holds on ``D`` (subscriptions with ``since`` on or before ``D``) are
+  evaluated *as if requested together*: ``check(..., requested=held)``. A requirement
+  is then met only by a brick the commune holds *and* that is valid itself (a held
+  brick in error carries nothing), and each held brick that is not eligible gives
+  findings;
+* every brick is evaluated as if requested (``requested=`` every brick): a brick it
+  does not hold and could take now, with the bricks it requires, is *open* (info).
+
+Findings (``eligibility.audit.findings``): ``error`` for a held brick whose conditions
+fail, that no longer exists (``si-urbanisme`` after avenant n°6, with the brick taking
+it over) or that the commune's convention version does not allow; ``warning`` for a
+tool the convention replaced, a convention older than the one in force, a subscription
+dated before its brick existed, and a held brick that cannot be confirmed (missing
+facts); ``info`` for the bricks open to the commune. Each error gets its drift
+(``eligibility.audit.drift``). What the auditor remembers is which errors hold in a
+state (convention in force, version in force, bricks held), so that tracing errors
+back evaluates each state once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from eligibility.audit.drift import DriftTracer, Key
+from eligibility.audit.findings import (
+    BEFORE_BRICK,
+    FAILS,
+    NOT_IN_VERSION,
+    OPEN,
+    OUTDATED,
+    RULE_BEFORE,
+    RULE_OPEN,
+    RULE_OUTDATED,
+    RULE_TOOL,
+    SEVERITY_RANK,
+    TOOL,
+    UNDETERMINED,
+    WITHDRAWN,
+    AuditOptions,
+    Changes,
+    CommuneAudit,
+    Finding,
+)
+from eligibility.audit.summary import row_cells
+from eligibility.catalog.model import Brick, Catalog
+from eligibility.evaluation.check import EngineName, check
+from eligibility.evaluation.verdicts import (
+    AVAILABILITY,
+    COMMON,
+    CONDITION,
+    REQUIREMENT,
+    Evaluation,
+    Reason,
+    Verdict,
+)
+from eligibility.explain.derivation import read_facts
+from eligibility.profile.facts import convention_in_force, counts_on, held_on
+from eligibility.profile.model import Profile
+
+
+@dataclass
+class _Snapshot:
+    findings: list[Finding]
+    statuses: tuple[str, ...]
+    blocking: tuple[tuple[str, ...], ...]
+    convention: str | None
+
+
+class CommuneAuditor:
+    """Audits one profile on several dates."""
+
+    def __init__(self, catalog: Catalog, profile: Profile, engine: str) -> None:
+        self.catalog = catalog
+        self.profile = profile
+        self.engine: EngineName = "reference" if engine == "reference" else "durable"
+        self.name = profile.commune.name
+        self._states: dict[tuple[Any, ...], frozenset[Key]] = {}
+
+    # -- state on a date --
+
+    def held_on(self, day: dt.date, profile: Profile | None = None) -> tuple[str, ...]:
+        """The bricks held on ``day`` (``facts.held_on``, as check sees them), in order."""
+        held = held_on(profile or self.profile, day)
+        return tuple(b for b in self.catalog.bricks if b in held)
+
+    def on(self, day: dt.date, profile: Profile | None = None) -> Profile:
+        """The profile as it stood on ``day``: subscriptions not yet begun are left out."""
+        profile = profile or self.profile
+        kept = [s for s in profile.subscriptions if counts_on(s, day)]
+        if len(kept) == len(profile.subscriptions):
+            return profile
+        return profile.model_copy(update={"subscriptions": kept})
+
+    def evaluate(self, profile: Profile, day: dt.date, requested: list[str]) -> Evaluation:
+        return check(self.catalog, profile, day, requested, engine=self.engine)
+
+    # -- findings on a date --
+
+    def snapshot(self, day: dt.date, profile: Profile | None = None,
+                 with_open: bool = True) -> _Snapshot:
+        catalog = self.catalog
+        base = profile or self.profile
+        profile = self.on(day, base)
+        held = self.held_on(day, profile)
+        in_force = convention_in_force(profile, day, catalog)
+        current = catalog.version_at(day)
+        findings: list[Finding] = []
+        all_ev = self.evaluate(profile, day, list(catalog.bricks)) if with_open else None
+        held_ev = None
+        if held:
+            # Requested together, the held bricks meet a requirement only with a held brick.
+            # When every brick they require is held, requesting more changes none of their
+            # verdicts (CONTRACT §4): the evaluation of every brick serves for both.
+            if all_ev is not None and all(r.brick in held for b in held
+                                          for r in catalog.bricks[b].requires):
+                held_ev = all_ev
+            else:
+                held_ev = self.evaluate(profile, day, list(held))
+        if held_ev is not None:
+            findings += self._held_findings(held_ev, held, current)
+        if not with_open:  # tracing errors back: nothing else is needed
+            return _Snapshot(findings, (), (), in_force)
+        assert all_ev is not None
+        findings += self._commune_findings(profile, day, held, in_force, current)
+        statuses: list[str] = []
+        blocking: list[tuple[str, ...]] = []
+        future = {s.brick for s in base.subscriptions}
+        # A requirement rests on a valid brick (CONTRACT §4): a brick resting on a held
+        # brick in error is not eligible, so it is not advertised as open.
+        for brick in catalog.bricks:
+            ev = held_ev if held_ev is not None and brick in held else all_ev
+            verdict = ev.verdicts[brick]
+            statuses.append(verdict.status)
+            blocking.append(tuple(r.rule for r in verdict.failed()))
+            if brick not in held and brick not in future and verdict.status == "eligible":
+                findings.append(self._open(verdict, held))
+        rank = {b: i for i, b in enumerate(catalog.bricks)}
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity],
+                                     -1 if f.brick is None else rank[f.brick],
+                                     f.rule, f.detail))
+        return _Snapshot(findings, tuple(statuses), tuple(blocking), in_force)
+
+    def _state(self, day: dt.date) -> tuple[Any, ...]:
+        return (convention_in_force(self.profile, day, self.catalog),
+                self.catalog.version_at(day), self.held_on(day))
+
+    def errors_on(self, day: dt.date) -> frozenset[Key]:
+        """The keys of the errors found on ``day``, evaluated once per state."""
+        state = self._state(day)
+        if state not in self._states:
+            snapshot = self.snapshot(day, with_open=False)
+            self.remember(day, snapshot.findings)
+        return self._states[state]
+
+    def remember(self, day: dt.date, findings: Iterable[Finding]) -> None:
+        self._states[self._state(day)] = frozenset(f.key for f in findings
+                                                   if f.severity == "error")
+
+    def _finding(self, brick: str | None, severity: Any, rule: str, kind: Any,
+                 citation: str, source: str, **data: Any) -> Finding:
+        return Finding(brick, severity, rule, kind, self.name, citation, source, **data)
+
+    def _held_findings(self, ev: Evaluation, held: tuple[str, ...],
+                       current: str | None) -> list[Finding]:
+        findings: list[Finding] = []
+        common: dict[str, tuple[Reason, list[str]]] = {}
+        for brick_id in held:
+            verdict = ev.verdicts[brick_id]
+            brick = self.catalog.bricks[brick_id]
+            if verdict.status == "unavailable":
+                findings.append(self._unavailable(ev, brick, current))
+            elif verdict.status == "ineligible":
+                for reason in verdict.failed():
+                    if reason.kind == COMMON:
+                        common.setdefault(reason.rule, (reason, []))[1].append(brick_id)
+                    elif reason.kind == REQUIREMENT:
+                        if not self._common_only(ev, reason):
+                            findings.append(self._requirement(brick, reason, ev))
+                    elif reason.kind == CONDITION:
+                        findings.append(self._condition(ev, brick, reason))
+            elif verdict.status == "undetermined":
+                for reason in verdict.reasons:
+                    if reason.held is not None:
+                        continue
+                    if reason.kind in (COMMON, AVAILABILITY):
+                        if reason.kind == COMMON:
+                            common.setdefault(reason.rule, (reason, []))[1].append(brick_id)
+                    else:
+                        findings.append(self._finding(
+                            brick.id, "warning", reason.rule, UNDETERMINED, reason.citation,
+                            reason.source, missing=reason.missing))
+        for reason, bricks in common.values():
+            findings.append(self._common(ev, reason, tuple(bricks)))
+        return findings
+
+    def _observed(self, ev: Evaluation, rule_id: str) -> tuple[tuple[str, Any], ...]:
+        """The facts the rule reads, with their values for this commune."""
+        condition = self.catalog.rule(rule_id).condition
+        return tuple((fact, ev.facts.get(fact)) for fact in read_facts(condition, ev.facts))
+
+    def _condition(self, ev: Evaluation, brick: Brick, reason: Reason) -> Finding:
+        return self._finding(brick.id, "error", reason.rule, FAILS, reason.citation,
+                             reason.source, facts=self._observed(ev, reason.rule))
+
+    def _common(self, ev: Evaluation, reason: Reason, bricks: tuple[str, ...]) -> Finding:
+        if reason.held is None:
+            return self._finding(None, "warning", reason.rule, UNDETERMINED, reason.citation,
+                                 reason.source, missing=reason.missing, bricks=bricks)
+        return self._finding(None, "error", reason.rule, FAILS, reason.citation,
+                             reason.source, bricks=bricks, facts=self._observed(ev, reason.rule))
+
+    @staticmethod
+    def _common_only(ev: Evaluation, reason: Reason) -> bool:
+        """A held required brick failing only conditions common to every brick: the
+        finding about the whole commune already says it, for the dependent brick too."""
+        assert reason.brick is not None
+        failed = ev.verdicts[reason.brick].failed()
+        return reason.brick in ev.held and bool(failed) and all(
+            r.kind == COMMON for r in failed)
+
+    def _requirement(self, brick: Brick, reason: Reason, ev: Evaluation) -> Finding:
+        assert reason.brick is not None
+        # A requirement rests on a valid brick: a held one in error carries nothing.
+        status = ev.verdicts[reason.brick].status if reason.brick in ev.held else None
+        return self._finding(brick.id, "error", reason.rule, FAILS, reason.citation,
+                             reason.source, other=reason.brick, status=status)
+
+    def _unavailable(self, ev: Evaluation, brick: Brick, current: str | None) -> Finding:
+        catalog = self.catalog
+        rule = brick.availability_rule.node_id
+        cited = brick.availability
+        if current in brick.versions:
+            applicable = ev.facts.get("convention.applicable")
+            return self._finding(brick.id, "error", rule, NOT_IN_VERSION, cited.citation,
+                                 cited.source, versions=(applicable, current))
+        if any(catalog.versions[v].adopted <= ev.as_of for v in brick.versions):
+            # It existed once: the version in force deleted it.
+            replacement = brick.replaced_by.brick if brick.replaced_by is not None else None
+            taken = brick.replaced_by if brick.replaced_by is not None else cited
+            return self._finding(brick.id, "error", rule, WITHDRAWN, taken.citation,
+                                 taken.source, detail=replacement or "",
+                                 versions=(_deleted_by(catalog, brick),), other=replacement)
+        first = _first_version(catalog, brick)
+        return self._finding(brick.id, "error", rule, NOT_IN_VERSION, cited.citation,
+                             cited.source, versions=(first,),
+                             dates=(catalog.versions[first].adopted,))
+
+    def _commune_findings(self, profile: Profile, day: dt.date, held: tuple[str, ...],
+                          in_force: str | None, current: str | None) -> list[Finding]:
+        catalog = self.catalog
+        findings: list[Finding] = []
+        if (in_force in catalog.versions and current is not None
+                and catalog.rank(in_force) < catalog.rank(current)):
+            version = catalog.versions[current]
+            gone = tuple(b for b in held if current not in catalog.bricks[b].versions)
+            findings.append(self._finding(None, "warning", RULE_OUTDATED, OUTDATED,
+                                          version.citation, version.source, detail=current,
+                                          versions=(in_force, current),
+                                          dates=(version.adopted,), gone=gone))
+        for replacement in catalog.tool_replacements:
+            section, name = replacement.fact.split(".", 1)
+            value = getattr(getattr(profile, section, None), name, None)
+            replacing = catalog.versions.get(replacement.version)
+            if value != replacement.old or replacing is None or replacing.adopted > day:
+                continue
+            findings.append(self._finding(None, "warning", RULE_TOOL, TOOL,
+                                          replacement.citation, replacement.source,
+                                          detail=replacement.fact,
+                                          facts=((replacement.fact, replacement.old),),
+                                          other=replacement.new,
+                                          versions=(replacement.version,)))
+        for subscription in profile.subscriptions:
+            if subscription.since is None or subscription.brick not in held:
+                continue
+            brick = catalog.bricks[subscription.brick]
+            first = _first_version(catalog, brick)
+            begins = catalog.versions[first].adopted
+            if subscription.since >= begins:
+                continue
+            findings.append(self._finding(brick.id, "warning", RULE_BEFORE, BEFORE_BRICK,
+                                          brick.availability.citation,
+                                          brick.availability.source,
+                                          detail=subscription.since.isoformat(),
+                                          versions=(first,),
+                                          dates=(subscription.since, begins)))
+        return findings
+
+    def _open(self, verdict: Verdict, held: tuple[str, ...]) -> Finding:
+        also = tuple(_missing_requirements(self.catalog, verdict.brick, set(held)))
+        availability = self.catalog.bricks[verdict.brick].availability
+        return self._finding(verdict.brick, "info", RULE_OPEN, OPEN, availability.citation,
+                             availability.source, bricks=also)
+
+
+def _first_version(catalog: Catalog, brick: Brick) -> str:
+    return min(brick.versions, key=lambda v: catalog.versions[v].adopted)
+
+
+def _deleted_by(catalog: Catalog, brick: Brick) -> str | None:
+    if brick.replaced_by is not None:
+        return brick.replaced_by.version
+    last = max(catalog.versions[v].adopted for v in brick.versions)
+    later = [v for v in catalog.versions.values() if v.adopted > last]
+    return min(later, key=lambda v: v.adopted).id if later else None
+
+
+def _missing_requirements(catalog: Catalog, brick_id: str, held: set[str]) -> list[str]:
+    """The bricks ``brick_id`` requires, directly or not, that are not held (catalog order)."""
+    needed: set[str] = set()
+    pending = [brick_id]
+    while pending:
+        for requirement in catalog.bricks[pending.pop()].requires:
+            if requirement.brick not in held and requirement.brick not in needed:
+                needed.add(requirement.brick)
+                pending.append(requirement.brick)
+    return [b for b in catalog.bricks if b in needed]
+
+
+def _diff(before: Sequence[Finding], after: Sequence[Finding]) -> Changes:
+    old = {f.key for f in before}
+    new = {f.key for f in after}
+    return Changes(tuple(f for f in after if f.key not in old),
+                   tuple(f for f in before if f.key not in new))
+
+
+def audit_profile(catalog: Catalog, profile: Profile, options: AuditOptions,
+                  source: str = "") -> CommuneAudit:
+    """Audit one commune on ``options.as_of`` (and on ``options.compare``, and without
+    the ``options.drop`` bricks)."""
+    commune = CommuneAuditor(catalog, profile, options.engine)
+    day = options.as_of
+    snap = commune.snapshot(day)
+    commune.remember(day, snap.findings)
+    tracer = DriftTracer(catalog, profile, commune.errors_on)
+    findings = []
+    for finding in snap.findings:
+        if finding.severity == "error":
+            drift = tracer.drift(finding, day)
+            if drift is not None:
+                finding = replace(finding, drift=drift)
+        findings.append(finding)
+    changes = None
+    if options.compare is not None:
+        changes = _diff(commune.snapshot(options.compare).findings, findings)
+    dropped = None
+    held = commune.held_on(day)
+    if options.drop and any(b in held for b in options.drop):
+        kept = [s for s in profile.subscriptions if s.brick not in options.drop]
+        without = profile.model_copy(update={"subscriptions": kept})
+        dropped = _diff(findings, commune.snapshot(day, without).findings)
+    audited = CommuneAudit(profile.commune.insee, profile.commune.name, source,
+                           snap.convention, held, snap.statuses, snap.blocking, tuple(findings),
+                           changes, dropped)
+    counts = Counter(f.severity for f in findings)
+    return replace(audited, cells=tuple(row_cells(audited, catalog)),
+                   counts=(counts["error"], counts["warning"], counts["info"]))

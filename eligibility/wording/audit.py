@@ -1,0 +1,347 @@
+"""The audit's sentences, French and English, built from the data a finding carries.
+
+A finding (``eligibility.audit.findings``) holds its kind, brick, rule, facts, versions
+and dates; this module says it: its message, what to do about it, and since when and
+why it holds. The reports and the web page ask here, so that JSON's ``message``, the
+text, Markdown, CSV and HTML reports say the same thing. This layer sits below the
+audit, so it reads findings through the ``FindingData`` protocol (the fields it needs),
+never by importing the audit.
+
+Terminal typography follows docs/style-fr.md: a plain space before « : » and « ; »,
+brick ids quoted « comme ceci » in French and 'like this' in English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from eligibility.catalog.model import Brick, Catalog
+from eligibility.wording.i18n import (
+    join,
+    quoted,
+    say,
+    t,
+    value_label,
+    version_label,
+)
+
+
+class DriftData(Protocol):
+    @property
+    def since(self) -> dt.date | None: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def version(self) -> str | None: ...
+    @property
+    def subject(self) -> str | None: ...
+
+
+class FindingData(Protocol):
+    @property
+    def brick(self) -> str | None: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def commune(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def missing(self) -> tuple[str, ...]: ...
+    @property
+    def bricks(self) -> tuple[str, ...]: ...
+    @property
+    def facts(self) -> tuple[tuple[str, Any], ...]: ...
+    @property
+    def versions(self) -> tuple[str | None, ...]: ...
+    @property
+    def dates(self) -> tuple[dt.date, ...]: ...
+    @property
+    def other(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def gone(self) -> tuple[str, ...]: ...
+    @property
+    def drift(self) -> DriftData | None: ...
+
+
+def _named(brick_id: str, lang: str) -> str:
+    """A brick id in a step to take: « ads » with plain spaces (they may break)."""
+    return say(lang, f"« {brick_id} »", f"'{brick_id}'")
+
+
+def source_word(source: str, lang: str) -> str:
+    """note, loi, hypothèse (an unknown source as it is)."""
+    return t(lang, source) if source in ("note", "law", "assumption") else source
+
+
+def brick_short(brick: Brick, lang: str) -> str:
+    """``brique 9`` (or the brick's name when it has no number)."""
+    if brick.number:
+        return f"{say(lang, 'brique', 'brick')} {brick.number}"
+    return brick.name(lang)
+
+
+def fact_label(catalog: Catalog, path: str, lang: str) -> str:
+    """A fact's label from the catalog's vocabulary (its path when it has none)."""
+    fact = catalog.facts.get(path)
+    return path if fact is None else fact.label(lang)
+
+
+def rule_label(catalog: Catalog, rule_id: str, lang: str) -> str:
+    """A rule in a few words, for summaries: the catalog's label, or a generated one."""
+    rule = catalog.rule(rule_id)
+    if rule is not None:
+        return rule.short(lang)
+    head, _, tail = rule_id.rpartition(".")
+    if tail == "available" and head in catalog.bricks:
+        return say(lang, "absente de la version de la commune", "not in the commune's version")
+    if ".requires." in rule_id:
+        required = quoted(rule_id.split(".requires.", 1)[1], lang)
+        return say(lang, f"{required} requise", f"requires {required}")
+    return rule_id
+
+
+class AuditWording:
+    """The sentences of an audit's findings in one language, for one catalog."""
+
+    def __init__(self, catalog: Catalog, lang: str) -> None:
+        self.catalog = catalog
+        self.lang = lang
+
+    def _version(self, version: str | None, article: bool = True) -> str:
+        return version_label(self.catalog, version, self.lang, article)
+
+    def _label(self, brick_id: str) -> str:
+        return self.catalog.bricks[brick_id].label(self.lang)
+
+    def _observed(self, finding: FindingData) -> str:
+        """« pour Poulx, niveau de fibre : FTTH ; … » (docs/style-fr.md)."""
+        lang = self.lang
+        facts = t(lang, "semicolon").join(
+            t(lang, "fact_is", label=fact_label(self.catalog, fact, lang),
+              value=value_label(fact, value, lang, self.catalog))
+            for fact, value in finding.facts)
+        return t(lang, "has", commune=finding.commune, facts=facts)
+
+    def _asked(self, bricks: Sequence[str]) -> str:
+        return join([quoted(b, self.lang) for b in bricks], self.lang)
+
+    # -- the message --
+
+    def message(self, finding: FindingData) -> str:
+        """What the finding says, in one sentence."""
+        return getattr(self, "_" + finding.kind.replace("-", "_"))(finding)  # type: ignore[no-any-return]
+
+    def _fails(self, f: FindingData) -> str:
+        lang, name = self.lang, f.commune
+        if f.other is not None:  # a requirement
+            required = self._label(f.other)
+            if f.status is not None:
+                return say(lang,
+                            f"la {required} est requise ; {name} la détient, mais elle est "
+                            f"elle-même {t('fr', f.status)}",
+                            f"{required} is required; {name} holds it, but it is itself "
+                            f"{f.status}")
+            return say(lang, f"la {required} est requise et {name} ne la détient pas",
+                        f"{required} is required and {name} does not hold it")
+        rule = self.catalog.rule(f.rule)
+        said = rule.message(lang) if rule is not None else f.rule
+        text = f"{said}{t(lang, 'semicolon')}{self._observed(f)}"
+        if f.brick is None:
+            text += say(lang, f" (briques détenues concernées : {', '.join(f.bricks)})",
+                         f" (held bricks concerned: {', '.join(f.bricks)})")
+        return text
+
+    def _undetermined(self, f: FindingData) -> str:
+        missing = ", ".join(f.missing)
+        label = rule_label(self.catalog, f.rule, self.lang)
+        if f.brick is None:
+            listed = ", ".join(f.bricks)
+            return say(self.lang,
+                        f"impossible à vérifier pour les briques détenues ({listed}) : "
+                        f"{label} ; il manque {missing}",
+                        f"cannot be confirmed for the held bricks ({listed}): {label}; "
+                        f"missing {missing}")
+        return say(self.lang, f"impossible à vérifier ({label}) : il manque {missing}",
+                    f"cannot be confirmed ({label}): missing {missing}")
+
+    def _not_in_version(self, f: FindingData) -> str:
+        assert f.brick is not None
+        brick = self._label(f.brick)
+        if f.dates:  # not created yet
+            first = self._version(f.versions[0])
+            return say(self.lang,
+                        f"la {brick} n'existait pas encore : elle est créée par {first}, "
+                        f"en vigueur le {f.dates[0]}",
+                        f"{brick} did not exist yet: {first} created it, in force on "
+                        f"{f.dates[0]}")
+        applicable, current = (self._version(v) for v in f.versions)
+        return say(self.lang,
+                    f"la {brick} n'existe pas sous {applicable}, la version de convention "
+                    f"de {f.commune} ; elle existe sous {current}",
+                    f"{brick} does not exist under {applicable}, {f.commune}'s convention "
+                    f"version; it exists under {current}")
+
+    def _withdrawn(self, f: FindingData) -> str:
+        assert f.brick is not None
+        brick, by = self._label(f.brick), self._version(f.versions[0])
+        if f.other is None:
+            return say(self.lang, f"la {brick} a été supprimée par {by}",
+                        f"{brick} was deleted by {by}")
+        taking = self._label(f.other)
+        return say(self.lang,
+                    f"la {brick} a été supprimée par {by} : la {taking} ({f.other}) la reprend",
+                    f"{brick} was deleted by {by}: {taking} ({f.other}) takes it over")
+
+    def _tool_replaced(self, f: FindingData) -> str:
+        fact, old = f.facts[0]
+        old_name = value_label(fact, old, self.lang, self.catalog)
+        new_name = value_label(fact, f.other, self.lang, self.catalog)
+        label, by = fact_label(self.catalog, fact, self.lang), self._version(f.versions[0])
+        return say(self.lang,
+                    f"{f.commune} utilise encore {old_name} ({label}) : {by} l'a remplacé "
+                    f"par {new_name}",
+                    f"{f.commune} still uses {old_name} ({label}): {by} replaced it with "
+                    f"{new_name}")
+
+    def _convention_outdated(self, f: FindingData) -> str:
+        in_force, current = (self._version(v) for v in f.versions)
+        text = say(self.lang,
+                    f"{f.commune} est encore sous {in_force} ; une convention plus récente "
+                    f"est en vigueur : {current}, depuis le {f.dates[0]}",
+                    f"{f.commune} is still under {in_force}; a newer convention is in force: "
+                    f"{current}, since {f.dates[0]}")
+        if f.gone:
+            gone = ", ".join(self._gone(b) for b in f.gone)
+            text += say(self.lang, f" ; sous celle-ci, n'existe plus : {gone}",
+                         f"; under it, no longer exists: {gone}")
+        return text
+
+    def _gone(self, brick_id: str) -> str:
+        replaced = self.catalog.bricks[brick_id].replaced_by
+        if replaced is None:
+            return brick_id
+        return say(self.lang, f"{brick_id} (reprise par {replaced.brick})",
+                    f"{brick_id} (taken over by {replaced.brick})")
+
+    def _since_before_brick(self, f: FindingData) -> str:
+        assert f.brick is not None
+        brick, first = self._label(f.brick), self._version(f.versions[0])
+        since, begins = f.dates
+        return say(self.lang,
+                    f"abonnement à la {brick} daté du {since}, avant que la brique existe : "
+                    f"elle est créée par {first}, en vigueur le {begins}",
+                    f"subscription to {brick} dated {since}, before the brick existed: "
+                    f"{first} created it, in force on {begins}")
+
+    def _open(self, f: FindingData) -> str:
+        assert f.brick is not None
+        text = say(self.lang, f"la {self._label(f.brick)} est ouverte à {f.commune}",
+                    f"{self._label(f.brick)} is open to {f.commune}")
+        if f.bricks:
+            text += say(self.lang, f" avec {self._asked(f.bricks)}",
+                         f" together with {self._asked(f.bricks)}")
+        return text
+
+    # -- what to do --
+
+    def help(self, f: FindingData) -> str | None:
+        """What to do about the finding (None when the catalog gives no help)."""
+        lang = self.lang
+        if f.kind == "fails":
+            if f.other is not None:
+                assert f.brick is not None
+                required, brick = _named(f.other, lang), _named(f.brick, lang)
+                if f.status is not None:
+                    return say(lang, f"mettre {required} en règle ou résilier {brick}",
+                                f"bring {required} into line or end {brick}")
+                return say(lang, f"souscrire aussi {required} ou résilier {brick}",
+                            f"also subscribe to {required} or end {brick}")
+            rule = self.catalog.rule(f.rule)
+            return rule.help(lang) if rule is not None else None
+        if f.kind == "undetermined":
+            missing = ", ".join(f.missing)
+            return say(lang, f"renseigner {missing}", f"fill in {missing}")
+        if f.kind == "not-in-version":
+            if f.dates:
+                return say(lang, "vérifier la date d'abonnement", "check the subscription date")
+            return say(lang, f"signer {self._version(f.versions[1])}",
+                        f"sign {self._version(f.versions[1])}")
+        if f.kind == "withdrawn":
+            assert f.brick is not None
+            brick = _named(f.brick, lang)
+            if f.other is None:
+                return say(lang, f"résilier {brick}", f"end {brick}")
+            other = _named(f.other, lang)
+            return say(lang, f"demander {other} et résilier {brick}",
+                        f"ask for {other} and end {brick}")
+        if f.kind == "tool-replaced":
+            new = value_label(f.facts[0][0], f.other, lang, self.catalog)
+            return say(lang, f"passer à {new}", f"move to {new}")
+        if f.kind == "convention-outdated":
+            current = self._version(f.versions[1])
+            return say(lang, f"signer {current} (délibération du conseil municipal)",
+                        f"sign {current} (municipal council decision)")
+        if f.kind == "since-before-brick":
+            begins = f.dates[1]
+            return say(lang, f"corriger la date d'abonnement (au plus tôt le {begins})",
+                        f"correct the subscription date (no earlier than {begins})")
+        if f.kind == "open":
+            assert f.brick is not None
+            asked = self._asked((f.brick, *f.bricks))
+            return say(lang, f"demander {asked}", f"ask for {asked}")
+        return None
+
+    # -- since when --
+
+    def drift(self, f: FindingData) -> str:
+        """Since when an error holds and why (the finding must have its drift)."""
+        drift = f.drift
+        assert drift is not None
+        lang = self.lang
+        if drift.cause == "never-held":
+            return say(lang, f"depuis le début de l'abonnement ({drift.since}) : jamais "
+                              "satisfaite",
+                        f"since the subscription began ({drift.since}): never held")
+        if drift.cause == "unknown-start":
+            return say(lang, f"depuis au moins le {drift.since} (date d'abonnement inconnue)",
+                        f"since at least {drift.since} (subscription date unknown)")
+        if drift.cause == "signature":
+            label = self._version(drift.version)
+            event = say(lang, f"signature de {label}", f"signature of {label}")
+        elif drift.cause == "version":
+            event = self._version(drift.version, article=False)
+        else:
+            event = say(lang, f"début de l'abonnement à « {drift.subject} »",
+                         f"start of the subscription to '{drift.subject}'")
+        return say(lang, f"depuis le {drift.since}, {event} : {self._effect(f)}",
+                    f"since {drift.since}, {event}: {self._effect(f)}")
+
+    def _effect(self, f: FindingData) -> str:
+        brick = self.catalog.bricks.get(f.brick or "")
+        lang = self.lang
+        if f.kind == "withdrawn" and brick is not None:
+            short = brick_short(brick, lang)
+            text = say(lang, f"{short} supprimée", f"{short} deleted")
+            if f.detail:
+                text += say(lang, f", reprise par « {f.detail} »",
+                             f", taken over by '{f.detail}'")
+            return text
+        if f.kind == "not-in-version" and brick is not None:
+            return say(lang, "la brique n'existe pas sous la version de la commune",
+                        "the brick does not exist under the commune's version")
+        label = rule_label(self.catalog, f.rule, lang)
+        return say(lang, f"{label} : non remplie", f"{label}: not met")
+
+    def drift_json(self, f: FindingData) -> dict[str, Any]:
+        drift = f.drift
+        assert drift is not None
+        version = drift.version
+        return {"since": drift.since.isoformat() if drift.since else None, "cause": drift.cause,
+                "version": version, "text": self.drift(f)}
