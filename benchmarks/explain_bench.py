@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from eligibility.catalog.model import Catalog, load_catalog  # noqa: E402
+from eligibility.catalog.loading import load_catalog  # noqa: E402
+from eligibility.catalog.model import Catalog  # noqa: E402
 from eligibility.evaluation.check import EngineName, check  # noqa: E402
 from eligibility.evaluation.verdicts import Evaluation  # noqa: E402
 from eligibility.profile.loading import load_profile  # noqa: E402

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 # Public name -> "module:attribute" (the attribute's own name when it differs).
 _EXPORTS: dict[str, str] = {
     # loading
-    "load_catalog": "eligibility.catalog.model",
+    "load_catalog": "eligibility.catalog.loading",
     "read_catalog": "eligibility.catalog.model",
     "load_profile": "eligibility.profile.loading",
     "parse_profile": "eligibility.profile.loading",
@@ -115,7 +115,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and editors see; the same names as _EXPORTS
     from eligibility.audit.batch import run_audit
     from eligibility.audit.findings import AuditOptions, AuditRun
-    from eligibility.catalog.model import Catalog, load_catalog, read_catalog
+    from eligibility.catalog.loading import load_catalog
+    from eligibility.catalog.model import Catalog, read_catalog
     from eligibility.costs.shares import Budget, CostReport, compute_costs, load_budget
     from eligibility.errors import CatalogError, EligibilityError, InputError
     from eligibility.evaluation.check import check

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -21,3 +23,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog(ROOT / "rules")
+
+
+@pytest.fixture()
+def rules_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped catalog that a test may edit."""
+    target = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", target)
+    return target

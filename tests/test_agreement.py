@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 
@@ -38,6 +39,7 @@ def described(ev: Evaluation, brick: str) -> tuple:
     return verdict.status, reasons, verdict.missing, verdict.requires
 
 
+@pytest.mark.slow
 @settings(max_examples=1200, deadline=None, suppress_health_check=RELAXED)
 @given(case=cases(CATALOG))
 def test_engines_agree_on_every_verdict_and_reason(case: Case) -> None:
@@ -49,6 +51,7 @@ def test_engines_agree_on_every_verdict_and_reason(case: Case) -> None:
         assert described(durable, brick) == described(reference, brick), brick
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=RELAXED)
 @given(case=cases(CATALOG))
 def test_engines_agree_on_the_json_users_read(case: Case) -> None:
@@ -58,6 +61,7 @@ def test_engines_agree_on_the_json_users_read(case: Case) -> None:
         check_json_data(reference, "en"), sort_keys=True)
 
 
+@pytest.mark.slow
 def test_the_strategies_reach_every_status_and_both_ends_of_time() -> None:
     # A guard on the test above: the examples must cover what the engines decide.
     statuses: set[str] = set()

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "eligibility"
 
 # Layer of each top-level package or module of ``eligibility``: each may import only
 # lower layers. ``eligibility`` itself (the public API facade) and ``__main__`` sit on
@@ -44,30 +43,23 @@ LAYERS: dict[str, int] = {
     "__main__": 13,
 }
 
-# Known violations, (importing package, imported package), being removed in phase 2 of
-# issue 10. This list only shrinks: it must be empty when the issue is resolved.
-# A stale entry (no longer violated) fails the test too, so that it is removed.
-ALLOWED_VIOLATIONS: set[tuple[str, str]] = {
-    # helper A: load-time validation moves into the catalog layer; lint reports it
-    ("catalog", "lint"),
-}
-
-# Known import cycles (as sorted tuples of module names), same rule as above.
-ALLOWED_CYCLES: set[tuple[str, ...]] = {
-    # helper A: goes with the violation above (catalog -> lint)
-    ("eligibility.catalog.model", "eligibility.lint.checks", "eligibility.lint.satisfiability"),
-}
+# Known violations, (importing package, imported package), and known import cycles
+# (sorted tuples of module names), while they are being removed. The lists only shrink
+# and are empty now (helper A removed catalog -> profile.facts and catalog -> lint in
+# phase 2 of issue 10); a stale entry fails the test, so that it is removed.
+ALLOWED_VIOLATIONS: set[tuple[str, str]] = set()
+ALLOWED_CYCLES: set[tuple[str, ...]] = set()
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def all_modules() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+def all_modules(root: Path = ROOT) -> dict[str, Path]:
+    return {module_name(p, root): p for p in sorted((root / "eligibility").rglob("*.py"))}
 
 
 def is_package(path: Path) -> bool:
@@ -116,8 +108,8 @@ def layer_package(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def import_graph() -> dict[str, dict[str, int]]:
-    modules = all_modules()
+def import_graph(root: Path = ROOT) -> dict[str, dict[str, int]]:
+    modules = all_modules(root)
     graph: dict[str, dict[str, int]] = {}
     for name, path in modules.items():
         edges = graph.setdefault(name, {})
@@ -127,16 +119,16 @@ def import_graph() -> dict[str, dict[str, int]]:
     return graph
 
 
-def layer_violations() -> dict[tuple[str, str], list[str]]:
+def layer_violations(root: Path = ROOT) -> dict[tuple[str, str], list[str]]:
     found: dict[tuple[str, str], list[str]] = {}
-    modules = all_modules()
-    for source, edges in import_graph().items():
+    modules = all_modules(root)
+    for source, edges in import_graph(root).items():
         for target, line in edges.items():
             a, b = layer_package(source), layer_package(target)
             if a == b:
                 continue
             if LAYERS[b] >= LAYERS[a]:
-                where = f"{modules[source].relative_to(ROOT)}:{line}"
+                where = f"{modules[source].relative_to(root)}:{line}"
                 found.setdefault((a, b), []).append(
                     f"{where}: {source} (layer {LAYERS[a]}) imports {target} (layer {LAYERS[b]})")
     return found
@@ -209,6 +201,30 @@ def test_the_walk_sees_lazy_imports() -> None:
     graph = import_graph()
     assert any(t.startswith("eligibility.web") for src in graph
                if src.startswith("eligibility.cli") for t in graph[src])
+
+
+def test_the_walk_finds_what_it_must(tmp_path: Path) -> None:
+    # A small tree with one of each fault: a lazy upward import, a same-layer import, a
+    # relative import, and a cycle between two modules of one package.
+    files = {
+        "eligibility/__init__.py": "",
+        "eligibility/catalog/__init__.py": "",
+        "eligibility/catalog/model.py": "def f():\n    from eligibility.cli.main import x\n",
+        "eligibility/lint/__init__.py": "",
+        "eligibility/lint/checks.py": "from ..explain import derivation\n",
+        "eligibility/explain/__init__.py": "",
+        "eligibility/explain/derivation.py": "import eligibility.explain.steps\n",
+        "eligibility/explain/steps.py": "from eligibility.explain import derivation\n",
+        "eligibility/cli/__init__.py": "",
+        "eligibility/cli/main.py": "from eligibility.catalog.model import f\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert set(layer_violations(tmp_path)) == {("catalog", "cli"), ("lint", "explain")}
+    assert sorted(cycles(import_graph(tmp_path))) == [
+        ["eligibility.catalog.model", "eligibility.cli.main"],  # through the lazy import
+        ["eligibility.explain.derivation", "eligibility.explain.steps"]]
 
 
 HEAVY = ("durable", "durable_rules_engine", "hypothesis", "flask", "werkzeug", "openpyxl")

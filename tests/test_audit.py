@@ -17,7 +17,7 @@ from eligibility.audit.batch import run_audit
 from eligibility.audit.commune import CommuneAuditor, audit_profile
 from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions, CommuneAudit, Finding
 from eligibility.audit.summary import brick_summaries, cells
-from eligibility.catalog.model import load_catalog
+from eligibility.catalog.loading import load_catalog
 from eligibility.reports.audit import finding_json
 from eligibility.wording.audit import AuditWording
 

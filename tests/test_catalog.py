@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import replace_in as edit
 
 from eligibility import CatalogError, load_catalog, read_catalog
 from eligibility.catalog.conditions import Any_, Leaf
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-@pytest.fixture()
-def rules_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_the_shipped_catalog_has_the_ten_bricks_of_the_contract(catalog):

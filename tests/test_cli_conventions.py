@@ -12,7 +12,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from eligibility.catalog.content_hash import content_hash
-from eligibility.catalog.model import load_catalog, shipped_rules_dir
+from eligibility.catalog.loading import load_catalog
+from eligibility.catalog.model import shipped_rules_dir
 from eligibility.cli.main import main
 from eligibility.errors import EXIT_CODES, EligibilityError, InputError
 from eligibility.reports.provenance import tool_version

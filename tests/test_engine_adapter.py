@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, evaluate, leaves
-from eligibility.catalog.model import all_nodes, load_catalog
+from eligibility.catalog.loading import load_catalog
+from eligibility.catalog.model import all_nodes
 from eligibility.engine import durable as engine_module
 from eligibility.engine.durable import DurableEngine, EngineError, engine_for
 
@@ -86,6 +87,7 @@ def random_facts(rng: random.Random, domain: dict[str, list[Any]], catalog: Any)
     return facts
 
 
+@pytest.mark.slow
 def test_twenty_thousand_random_facts_agree_with_evaluate() -> None:
     engine = DurableEngine(CATALOG)  # one engine, one ruleset: far past the 1,024 live sids
     node_ids = [node.node_id for node in all_nodes(CATALOG)]
@@ -227,6 +229,7 @@ def every() -> DurableEngine:
     return DurableEngine(EVERY)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=FACTS)
 def test_every_operator_agrees_with_evaluate(every: DurableEngine, facts: dict) -> None:

@@ -179,7 +179,7 @@ def test_jobs_are_capped_by_inputs(tmp_path):
     from eligibility.audit.batch import audit_units
     from eligibility.audit.findings import AuditOptions
     from eligibility.audit.inputs import discover
-    from eligibility.catalog.model import load_catalog
+    from eligibility.catalog.loading import load_catalog
 
     catalog = load_catalog()
     units, _ = discover([str(GOOD)], catalog)
@@ -223,7 +223,7 @@ def test_markdown_report_escapes_html(tmp_path):
 def test_epci_written_name_is_the_member(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(POULX.replace("Poulx}", "Poulx, epci: Nîmes Métropole}"), encoding="utf-8")
-    from eligibility.catalog.model import load_catalog
+    from eligibility.catalog.loading import load_catalog
     from eligibility.profile.loading import load_profile
 
     assert load_profile(path, load_catalog()).commune.epci == "nimes-metropole"

@@ -12,6 +12,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -71,6 +72,7 @@ def test_random_bytes_through_every_reader(tmp_path, raw, suffix):
     assert_clean(run("audit", "-", data=raw))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=documents, as_json=st.booleans())
 def test_random_structures_as_profiles_and_budgets(tmp_path, data, as_json):

@@ -18,9 +18,15 @@ from test_mutations import RULES, contradictory_fibre_bounds, cycle, edit, redun
 from eligibility import load_catalog
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not
 from eligibility.catalog.model import Catalog
+from eligibility.catalog.satisfiability import (
+    always,
+    implies,
+    satisfiable,
+    unsat_core,
+    upward_closed,
+)
 from eligibility.cli.main import main
 from eligibility.lint.checks import CODES, describe, expression, lint_report
-from eligibility.lint.satisfiability import always, implies, satisfiable, unsat_core, upward_closed
 
 ALL_BRICKS = ["conseil-assistance", "internet-collaboratif", "cloud-reseaux", "videoprotection",
               "vsi", "ecoles-numeriques", "bureautique", "telecoms", "si-urbanisme", "ads"]
@@ -28,13 +34,6 @@ ALL_BRICKS = ["conseil-assistance", "internet-collaboratif", "cloud-reseaux", "v
 
 def invoke(*args: str):
     return CliRunner().invoke(main, [*args])
-
-
-@pytest.fixture()
-def rules_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    return target
 
 
 # --- lint: exit codes and output -------------------------------------------------------

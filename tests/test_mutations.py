@@ -272,13 +272,6 @@ MUTATIONS = [
 ]
 
 
-@pytest.fixture()
-def rules_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    return target
-
-
 def test_the_shipped_catalog_is_clean():
     assert lint(RULES) == []
 

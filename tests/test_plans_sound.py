@@ -124,6 +124,7 @@ def test_an_alternative_within_reach_is_taken(catalog):
 
 # --- the property, on random profiles --------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck),
           database=None)
 @given(cases(CATALOG))

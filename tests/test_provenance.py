@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import COMMUNES, FIXTURES, POULX
 
-from eligibility.catalog.model import load_catalog, shipped_rules_dir
+from eligibility.catalog.loading import load_catalog
+from eligibility.catalog.model import shipped_rules_dir
 from eligibility.cli.main import main
 from eligibility.reports import provenance as prov
 

@@ -76,3 +76,21 @@ def test_unknown_names_are_attribute_errors() -> None:
     with pytest.raises(AttributeError):
         eligibility.no_such_thing  # noqa: B018
     assert eligibility.__version__ and eligibility.__version__[0].isdigit()
+
+
+def test_what_type_checkers_see_is_what_is_exported() -> None:
+    # The TYPE_CHECKING imports of __init__.py (for mypy and editors) name the same
+    # objects as the lazy table _EXPORTS: a moved function must be moved in both.
+    import ast
+
+    tree = ast.parse(Path(eligibility.__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and ast.unparse(node.test) == "TYPE_CHECKING")
+    seen = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            public = alias.asname or alias.name
+            own = "" if alias.asname is None else f":{alias.name}"
+            seen[public] = f"{node.module}{own}"
+    assert seen == eligibility._EXPORTS

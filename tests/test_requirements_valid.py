@@ -15,9 +15,9 @@ from helpers import COMMUNES, FIXTURES
 from eligibility import check, load_profile, parse_profile
 from eligibility.audit.commune import audit_profile
 from eligibility.audit.findings import AuditOptions
-from eligibility.wording.audit import AuditWording
 from eligibility.cli.main import main
 from eligibility.evaluation.remediation import REQUEST, SET, apply_plan, plan
+from eligibility.wording.audit import AuditWording
 
 ISSUE8 = FIXTURES / "issue8"
 ENGINES = ["reference", "durable"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import replace_in
 
 from eligibility import check, load_profile
 from eligibility.catalog.model import (
@@ -26,6 +27,7 @@ from eligibility.catalog.model import (
     note_path,
     shipped_rules_dir,
 )
+from eligibility.catalog.validation import _quoted
 from eligibility.cli.main import main
 from eligibility.costs.shares import (
     KEY_QUOTE,
@@ -34,7 +36,7 @@ from eligibility.costs.shares import (
     UPGRADE_QUOTE,
     UPGRADE_SOURCE,
 )
-from eligibility.lint.checks import _quoted, lint_report
+from eligibility.lint.checks import lint_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -45,19 +47,6 @@ NOTE_TEXT = normalise_space((RULES / "sources" / NOTE_FILE).read_text(encoding="
 
 def invoke(*args: str):
     return CliRunner().invoke(main, [*args])
-
-
-@pytest.fixture()
-def rules_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    return target
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # --- the shipped text and the quotes ----------------------------------------------------
@@ -155,7 +144,8 @@ def test_a_catalog_without_the_note_cannot_be_checked_from_elsewhere(tmp_path: P
                                                                       monkeypatch):
     # No sources/ beside the catalog and none shipped: quotes cannot be checked.
     shutil.rmtree(rules_copy / "sources")
-    monkeypatch.setattr("eligibility.lint.checks.note_path", lambda root: tmp_path / "none.txt")
+    monkeypatch.setattr("eligibility.catalog.validation.note_path",
+                        lambda root: tmp_path / "none.txt")
     codes = {p.code for p in lint_report(rules_copy).problems}
     assert codes == {"no-note-text"}
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 
 from eligibility import load_catalog, load_profile
 from eligibility.cli import verify as cli_verify
-from eligibility.cli.verify import verify_command
+from eligibility.cli.main import main
 from eligibility.documents.yamlio import load_yaml
 from eligibility.evaluation.check import check
 from eligibility.evaluation.remediation import plan
@@ -134,6 +134,7 @@ def _reproduces(counterexample: Counterexample, profile_path: Path, root: Path) 
     return prop.check(ctx, example) is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.mutate.__name__)
 def test_verify_catches_the_mutation(row: Row, tmp_path: Path) -> None:
     root = mutated(tmp_path, row.mutate)
@@ -175,6 +176,7 @@ def camera_count_not_zero(root: Path) -> None:
          "{fact: equipment.cameras, ne: 0}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutate", [declared_upper_bound, required_use_case,
                                     camera_count_not_zero], ids=lambda f: f.__name__)
 def test_verify_accepts_consistent_variants(mutate: Callable[[Path], None],
@@ -195,6 +197,7 @@ def test_the_help_adds_a_required_use_case_and_removes_a_forbidden_one(tmp_path:
     assert step.value == ["crowd", "traffic"]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(CATALOG))
 def test_a_counterexample_file_gives_back_the_same_profile(case: Case) -> None:
@@ -208,12 +211,13 @@ def test_a_counterexample_file_gives_back_the_same_profile(case: Case) -> None:
 # --- the command -------------------------------------------------------------------------
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(verify_command, list(args))
+    result = CliRunner().invoke(main, ["rules", "verify", *args])
     assert not isinstance(result.exception, Exception) or isinstance(
         result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_the_default_verify_passes_on_the_shipped_catalog() -> None:
     # Its time is reported in benchmarks/ and the README, never asserted here.
     code, out, _ = invoke("--seed", str(SEED))
@@ -224,6 +228,7 @@ def test_the_default_verify_passes_on_the_shipped_catalog() -> None:
     assert f"seed {SEED}" in lines[-1]
 
 
+@pytest.mark.slow
 def test_json_output() -> None:
     code, out, _ = invoke("--examples", "10", "--seed", "1", "--format", "json")
     data = json.loads(out)
@@ -232,6 +237,7 @@ def test_json_output() -> None:
     assert all(p["examples"] == 10 and p["counterexample"] is None for p in data["properties"])
 
 
+@pytest.mark.slow
 def test_a_failure_exits_1_and_saves_the_counterexample(tmp_path: Path) -> None:
     root = mutated(tmp_path, inverted_fibre_threshold)
     saved = tmp_path / "contre-exemples"

@@ -1,7 +1,8 @@
 """Audit of one commune (issue 3): its findings on a date, with --compare and --drop.
 
-Everything here rests on ``check`` (same catalog, same evaluation, no second rule path,
-no cache of its own). On a date ``D`` a commune is audited with two evaluations:
+Everything here rests on ``check`` (same catalog, same evaluation, no second rule path;
+its ``memo`` lets the engine decide each distinct set of facts of a commune once). On a
+date ``D`` a commune is audited with two evaluations:
 
 * the bricks it holds on ``D`` (subscriptions with ``since`` on or before ``D``) are
   evaluated *as if requested together*: ``check(..., requested=held)``. A requirement
@@ -52,7 +53,7 @@ from eligibility.audit.findings import (
 )
 from eligibility.audit.summary import row_cells
 from eligibility.catalog.model import Brick, Catalog
-from eligibility.evaluation.check import EngineName, check
+from eligibility.evaluation.check import EngineName, TruthsMemo, check
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -84,6 +85,9 @@ class CommuneAuditor:
         self.engine: EngineName = "reference" if engine == "reference" else "durable"
         self.name = profile.commune.name
         self._states: dict[tuple[Any, ...], frozenset[Key]] = {}
+        # check's memo: the engine decides each distinct set of facts of this commune
+        # once (its dates differ by the convention facts only).
+        self._memo: TruthsMemo = {}
 
     # -- state on a date --
 
@@ -101,7 +105,9 @@ class CommuneAuditor:
         return profile.model_copy(update={"subscriptions": kept})
 
     def evaluate(self, profile: Profile, day: dt.date, requested: list[str]) -> Evaluation:
-        return check(self.catalog, profile, day, requested, engine=self.engine)
+        """``check`` itself: the audit shows no plan, so it asks for none."""
+        return check(self.catalog, profile, day, requested, engine=self.engine, plans=False,
+                     memo=self._memo)
 
     # -- findings on a date --
 
@@ -204,7 +210,10 @@ class CommuneAuditor:
 
     def _observed(self, ev: Evaluation, rule_id: str) -> tuple[tuple[str, Any], ...]:
         """The facts the rule reads, with their values for this commune."""
-        condition = self.catalog.rule(rule_id).condition
+        rule = self.catalog.rule(rule_id)
+        if rule is None:  # a reason always names a rule of the catalog
+            return ()
+        condition = rule.condition
         return tuple((fact, ev.facts.get(fact)) for fact in read_facts(condition, ev.facts))
 
     def _condition(self, ev: Evaluation, brick: Brick, reason: Reason) -> Finding:

@@ -28,18 +28,6 @@ Event = tuple[str, str]  # (signature | version | subscription, version or brick
 _ORDER = {"signature": 0, "version": 1, "subscription": 2}
 
 
-def required_closure(catalog: Catalog, brick_id: str) -> list[str]:
-    """Every brick ``brick_id`` requires, directly or through another (catalog order)."""
-    found: set[str] = set()
-    stack = [r.brick for r in catalog.bricks[brick_id].requires]
-    while stack:
-        brick = stack.pop()
-        if brick not in found and brick in catalog.bricks:
-            found.add(brick)
-            stack.extend(r.brick for r in catalog.bricks[brick].requires)
-    return [b for b in catalog.bricks if b in found]
-
-
 class DriftTracer:
     """Traces the errors of one commune back to the date they began."""
 
@@ -81,7 +69,7 @@ class DriftTracer:
         whole commune: all."""
         if finding.brick is None:
             return None
-        return (finding.brick, *required_closure(self.catalog, finding.brick))
+        return (finding.brick, *self.catalog.requirement_closure(finding.brick))
 
     def _holds(self, finding: Finding, day: dt.date, bearing: tuple[str, ...] | None) -> bool:
         """Whether ``finding`` is found on ``day``, evaluating only on a new state.

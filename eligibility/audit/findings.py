@@ -73,7 +73,8 @@ def _fast_pickling(cls: type[_T]) -> type[_T]:
     get = operator.attrgetter(*names)
 
     def getstate(self: Any) -> tuple[Any, ...]:
-        return get(self)  # type: ignore[no-any-return]
+        state: tuple[Any, ...] = get(self)
+        return state
 
     def setstate(self: Any, state: tuple[Any, ...]) -> None:
         for name, value in zip(names, state, strict=True):
@@ -166,6 +167,9 @@ class CommuneAudit:
 
 @dataclass(frozen=True)
 class AuditOptions:
+    """What an audit is asked: the date, an earlier date to compare with, bricks to drop (what-
+    if), the engine."""
+
     as_of: dt.date
     compare: dt.date | None = None
     drop: tuple[str, ...] = ()
@@ -174,6 +178,8 @@ class AuditOptions:
 
 @dataclass
 class AuditRun:
+    """The result of an audit: every commune audited with its findings, and the inputs refused."""
+
     catalog: Catalog
     options: AuditOptions
     communes: list[CommuneAudit]

@@ -4,7 +4,7 @@ The catalog is data: ``catalog.yaml`` holds the convention versions, the ordered
 levels, the conditions common to every brick and the tools the convention
 replaced; ``bricks/*.yaml`` holds one brick a file. Reading collects every
 problem it finds (``read_catalog``), so that ``rules lint`` can show them all;
-``load_catalog`` refuses a catalog with any error.
+``catalog.loading.load_catalog`` refuses a catalog with any error.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eligibility.catalog.conditions import OPERATORS, All, Any_, Condition, Leaf, Not, walk
 from eligibility.catalog.text import Data as _Data
-from eligibility.catalog.text import Text
+from eligibility.catalog.text import Text as Text  # re-exported: the catalog's sentences
 from eligibility.catalog.vocabulary import (
     OPERATORS_BY_KIND,
     DerivedData,
@@ -229,6 +229,9 @@ class Problem:
 
 @dataclass
 class Catalog:
+    """The rule catalog, loaded and checked: convention versions, the fact vocabulary, the
+    common rules and the bricks, indexed for lookups."""
+
     root: Path
     versions: dict[str, Version]
     facts: Vocabulary
@@ -241,8 +244,10 @@ class Catalog:
     broken: dict[str, str] = field(default_factory=dict)
     _cited: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _content_hash: str | None = field(default=None, repr=False, compare=False)
-    _closures: dict[str, tuple[str, ...]] | None = field(default=None, repr=False,
-                                                         compare=False)
+    _closures: dict[str, tuple[str, ...]] | None = field(default=None, init=False,
+                                                         repr=False, compare=False)
+    _rules_by_id: dict[str, Rule] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
 
     @property
     def content_hash(self) -> str:
@@ -298,8 +303,10 @@ class Catalog:
             yield from brick.conditions
 
     def rule(self, rule_id: str) -> Rule | None:
-        """The rule (common or of a brick) with id ``rule_id``, or None."""
-        return next((r for r in self.rules() if r.id == rule_id), None)
+        """The rule (common or of a brick) with id ``rule_id``, or None (indexed once)."""
+        if self._rules_by_id is None:
+            self._rules_by_id = {r.id: r for r in self.rules()}
+        return self._rules_by_id.get(rule_id)
 
     def provenance(self, rule_id: str, day: dt.date) -> dict[str, Any]:
         """The quote and dated basis behind a reason's rule, for the JSON output.
@@ -879,35 +886,6 @@ def find_cycle(catalog: Catalog) -> list[str] | None:
             if found:
                 return found
     return None
-
-
-_CACHE: dict[Path, Catalog] = {}
-
-
-def load_catalog(directory: str | Path | None = None) -> Catalog:
-    """The catalog at ``directory`` (the shipped one by default), refusing any error.
-
-    Errors are those of reading and those of ``rules lint``'s checks (a dead brick, a
-    brick existing under a version its requirement does not exist under…); warnings
-    do not stop a catalog from being used.
-    """
-    root = Path(directory) if directory is not None else shipped_rules_dir()
-    key = root.resolve()
-    if key not in _CACHE:
-        catalog, problems = read_catalog(root)
-        if catalog is not None:
-            from eligibility.lint.checks import check_catalog  # lint builds on this module
-
-            problems += check_catalog(catalog)
-        errors = [p for p in problems if p.severity == "error"]
-        if catalog is None or errors:
-            first = errors[0] if errors else Problem(str(root), None, "unusable catalog")
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            command = "eligibility rules lint" + (f" --rules {root}" if directory is not None
-                                                  else "")
-            raise CatalogError(f"{first}{more}", hint=f"run `{command}` to see them all")
-        _CACHE[key] = catalog
-    return _CACHE[key]
 
 
 def all_nodes(catalog: Catalog) -> Iterator[Condition]:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from eligibility.documents.strict import StrictModel as Data
+from eligibility.documents.strict import StrictModel
+
+
+class Data(StrictModel):
+    """What a catalog file holds: the one strict base (unknown keys refused, frozen)."""
 
 
 class Text(Data):

@@ -30,7 +30,6 @@ from eligibility.cli.options import (
     output_option,
     parse_date,
     report,
-    reports_input_errors,
     rules_option,
     write_chunks,
 )
@@ -85,7 +84,6 @@ class ProgressBar:
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True,
               help="durable-rules engine, or the reference evaluator (same verdicts).")
 @max_input_size_option
-@reports_input_errors
 def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None,
                   drop: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
                   jobs: int | None, lang: str, rules: str | None, engine: str) -> None:

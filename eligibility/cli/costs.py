@@ -16,7 +16,6 @@ from eligibility.cli.options import (
     lang_option,
     max_input_size_option,
     output_option,
-    reports_input_errors,
     rules_option,
     write_output,
 )
@@ -35,7 +34,6 @@ from eligibility.reports.costs import FORMATS, render
 @lang_option
 @rules_option
 @max_input_size_option
-@reports_input_errors
 def costs_command(paths: tuple[str, ...], budget_file: str, fmt: str, output: str | None,
                   lang: str, rules: str | None) -> None:
     """Each commune's share of each brick's cost by the single key.

@@ -11,6 +11,7 @@ import textwrap
 import click
 
 from eligibility.catalog.model import Catalog
+from eligibility.cli.lazy import LazyCommand, LazyGroup
 from eligibility.cli.options import (
     QUIET,
     as_of_option,
@@ -21,10 +22,9 @@ from eligibility.cli.options import (
     lang_option,
     max_input_size_option,
     parse_date,
-    reports_input_errors,
     rules_option,
 )
-from eligibility.errors import EXIT_CODES, InputError
+from eligibility.errors import EXIT_CODES, EXIT_INTERRUPTED, InputError
 from eligibility.evaluation.check import ENGINES, EngineName, check
 from eligibility.profile.loading import load_profile
 from eligibility.profile.schema import profile_schema
@@ -32,7 +32,7 @@ from eligibility.reports.check import check_json, check_markdown, check_text, ex
 from eligibility.reports.provenance import tool_version
 
 
-class Main(click.Group):
+class Main(LazyGroup):
     """The command group: the one place where errors become ``error:`` lines and exit
     codes (``options.guarded``), for every command; ``--quiet`` sends stdout to the void
     there, so that no command needs to know about it."""
@@ -107,7 +107,6 @@ def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
 @rules_option
 @engine_option
 @max_input_size_option
-@reports_input_errors
 def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt: str, lang: str,
                   rules: str | None, engine: str) -> None:
     """Verdict for each requested brick, with reasons and remediation.
@@ -138,7 +137,6 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
 @rules_option
 @engine_option
 @max_input_size_option
-@reports_input_errors
 def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang: str,
                     rules: str | None, engine: str) -> None:
     """The full derivation for one brick: each condition, the fact it read, held or
@@ -150,12 +148,8 @@ def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang:
     # The same verdict as `check` gives: the commune's requests stay what it asks for.
     evaluation = check(catalog, commune, day, engine=engine,  # type: ignore[arg-type]
                        show=[brick_id])
-    if fmt == "json":
-        from eligibility.reports.check import check_json_data
-
-        data = check_json_data(evaluation, lang)
-        data["bricks"] = [b for b in data["bricks"] if b["id"] == brick_id]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if fmt == "json":  # the one brick shown, as `check --brick BRICK --format json`
+        click.echo(check_json(evaluation, lang))
     else:
         click.echo(explain_text(evaluation, brick_id, lang))
     sys.exit(evaluation.exit_code())  # one brick shown: 0 only when it is eligible
@@ -168,7 +162,6 @@ def schema_group() -> None:
 
 @schema_group.command("profile")
 @rules_option
-@reports_input_errors
 def schema_profile(rules: str | None) -> None:
     """JSON Schema of the commune profile (CONTRACT §2), with the catalog's values."""
     click.echo(json.dumps(profile_schema(catalog_from(rules)), ensure_ascii=False, indent=2))
@@ -181,7 +174,6 @@ def schema_profile(rules: str | None) -> None:
               help="Port to listen on (0: any free port).")
 @rules_option
 @engine_option
-@reports_input_errors
 def serve_command(host: str, port: int, rules: str | None, engine: EngineName) -> None:
     """The local web application and its HTTP API (POST /api/check, POST /api/audit,
     GET /api/catalog). Ctrl-C stops it."""
@@ -193,14 +185,18 @@ def serve_command(host: str, port: int, rules: str | None, engine: EngineName) -
         raise InputError(f"cannot listen on {host}:{port}: {error.strerror or error}",
                          source="--port") from None
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
-# Commands of the other capabilities register here.
-from eligibility.cli.audit import audit_command  # noqa: E402
-from eligibility.cli.costs import costs_command  # noqa: E402
-from eligibility.cli.rules import rules_group  # noqa: E402
-
-main.add_command(costs_command)
-main.add_command(audit_command)
-main.add_command(rules_group)
+# Commands of the other capabilities register here, imported only when called (issue 12:
+# a cold `check` pays for `check` alone); the summary is the first paragraph of the help.
+main.lazy.update({
+    "audit": LazyCommand("eligibility.cli.audit:audit_command",
+                         "Audit the bricks communes hold: files, folders (every .yaml, .yml, "
+                         ".json inside) and CSV or XLSX matrices (commune × brick), mixed; - "
+                         "reads standard input (a profile, or a CSV matrix)."),
+    "costs": LazyCommand("eligibility.cli.costs:costs_command",
+                         "Each commune's share of each brick's cost by the single key."),
+    "rules": LazyCommand("eligibility.cli.rules:rules_group",
+                         "Inspect the rule catalog and check its consistency."),
+})

@@ -1,8 +1,8 @@
 """What every command shares: options, date parsing, error reporting, safe output.
 
-Errors are shown in one place, ``guarded`` (used by the ``cli.Main`` group for every
-command, and by ``reports_input_errors`` for a command invoked on its own, as tests
-do): an ``EligibilityError`` becomes one ``error:`` line per problem on stderr and its
+Errors are shown in one place, ``guarded``, which the ``cli.Main`` group wraps around
+every command (a command is always run through the group, tests included): an
+``EligibilityError`` becomes one ``error:`` line per problem on stderr and its
 ``exit_code``; Ctrl-C exits 130 with one line; SIGTERM exits 143 silently (temporary
 files removed); a closed pipe on stdout (``| head -1``) ends quietly with 141, like a
 process killed by SIGPIPE; a full disk or any other write failure on stdout is an
@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import functools
 import os
 import signal
 import stat
@@ -28,12 +27,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
 
-from eligibility.catalog.model import Catalog, load_catalog
+from eligibility.catalog.loading import load_catalog
+from eligibility.catalog.model import Catalog
 from eligibility.documents.bounded import (
     LIMITS,
     Limits,
@@ -44,8 +44,6 @@ from eligibility.documents.bounded import (
 )
 from eligibility.errors import (
     EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
     EXIT_PIPE,
     EligibilityError,
     InputError,
@@ -53,19 +51,8 @@ from eligibility.errors import (
     OutputError,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "EXIT_PIPE"]  # re-exported for commands
 STDOUT_NAME = "<stdout>"
 QUIET = "eligibility.quiet"  # key of ``--quiet`` in the root context's ``meta``
-
-
-def fail(error: EligibilityError | str) -> None:
-    """Print a bad-input message (one line per problem) and exit with its code (2)."""
-    if isinstance(error, str):
-        error = InputError(error)
-    report(error)
-    sys.exit(error.exit_code)
 
 
 def report(error: EligibilityError) -> None:
@@ -129,14 +116,6 @@ def guarded(call: Callable[[], Any]) -> Any:
         report(OutputError(f"cannot write: {error.strerror or error}",
                            source=error.filename or STDOUT_NAME))
         sys.exit(EXIT_BAD_INPUT)
-
-
-def reports_input_errors(command: F) -> F:
-    """Turn bad input into ``error:`` lines and exit 2, never a traceback (``guarded``)."""
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return guarded(lambda: command(*args, **kwargs))
-    return wrapper  # type: ignore[return-value]
 
 
 def _terminate(signum: int, frame: Any) -> None:

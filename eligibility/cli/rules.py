@@ -14,13 +14,11 @@ import sys
 import click
 
 from eligibility.cli.options import (
-    EXIT_FAILED,
-    EXIT_OK,
     catalog_from,
     lang_option,
-    reports_input_errors,
     rules_option,
 )
+from eligibility.errors import EXIT_FAILED, EXIT_OK
 from eligibility.lint.checks import lint_report
 from eligibility.reports.graph import FORMATS as GRAPH_FORMATS
 from eligibility.reports.graph import render as render_graph
@@ -38,7 +36,6 @@ def rules_group() -> None:
               show_default=True)
 @lang_option
 @rules_option
-@reports_input_errors
 def list_command(fmt: str, lang: str, rules: str | None) -> None:
     """The bricks: id, number, name, versions, requirements, number of conditions."""
     catalog = catalog_from(rules)
@@ -51,7 +48,6 @@ def list_command(fmt: str, lang: str, rules: str | None) -> None:
               show_default=True)
 @lang_option
 @rules_option
-@reports_input_errors
 def show_command(brick: str, fmt: str, lang: str, rules: str | None) -> None:
     """One brick (id or alias): its conditions with sources and citations, versions,
     what it requires and what requires it, what replaced it. Assumptions are marked."""
@@ -70,7 +66,6 @@ def show_command(brick: str, fmt: str, lang: str, rules: str | None) -> None:
               show_default=True)
 @lang_option
 @rules_option
-@reports_input_errors
 def graph_command(fmt: str, lang: str, rules: str | None) -> None:
     """The brick dependency graph (Mermaid or Graphviz dot): requirements, versions,
     withdrawn bricks and what replaced them."""
@@ -83,7 +78,6 @@ def graph_command(fmt: str, lang: str, rules: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @rules_option
-@reports_input_errors
 def lint_command(fmt: str, rules: str | None) -> None:
     """Static consistency checks of the catalog: every finding with its file, rule and fix.
 

@@ -14,14 +14,11 @@ from typing import TYPE_CHECKING
 import click
 
 from eligibility.cli.options import (
-    EXIT_FAILED,
-    EXIT_OK,
     catalog_from,
-    reports_input_errors,
     rules_option,
     write_output,
 )
-from eligibility.errors import InputError
+from eligibility.errors import EXIT_FAILED, EXIT_OK, InputError
 
 if TYPE_CHECKING:
     from eligibility.verify.properties import VerifyReport
@@ -73,7 +70,6 @@ def _prepare(directory: str) -> Path:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @rules_option
-@reports_input_errors
 def verify_command(examples: int, seed: int | None, only: tuple[str, ...],
                    save_dir: str | None, fmt: str, rules: str | None) -> None:
     """Property-based checks of the catalog on random profiles, dates and requests.

@@ -87,7 +87,6 @@ UPGRADE_QUOTE = ("la modification de l'article 4.2.2 relatif aux cas spécifique
                  "pour la brique « Outils collaboratifs »")
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
-CENT = Decimal("0.01")
 
 
 # --- the budget file -------------------------------------------------------------------
@@ -227,6 +226,8 @@ def parse_budget(data: Any, catalog: Catalog, source: str = "<budget>") -> Budge
 
 
 def load_budget(path: str | Path, catalog: Catalog) -> Budget:
+    """The budget file at ``path`` (YAML or JSON), checked against ``catalog``; bad input raises
+    ``InputError``."""
     path = Path(path)
     return parse_budget(_read_budget_document(path), catalog, source_name(path))
 
@@ -430,6 +431,9 @@ class Notice:
 
 @dataclass
 class CostReport:
+    """Each commune's share of each budget brick for one budget year, with licence upgrades,
+    notes and warnings."""
+
     year: int
     bricks: list[BrickCost]
     communes: list[CommuneCost]

@@ -13,4 +13,6 @@ from pydantic import BaseModel, ConfigDict
 class StrictModel(BaseModel):
     """A document's part as read: unknown keys refused, values frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model is built when first used, not when its module is imported
+    # (issue 12: a command pays only for the documents it reads).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

@@ -1,32 +1,41 @@
-"""The durable-rules adapter: every condition node of the catalog decided by the rule engine.
+"""The durable-rules adapter: every leaf condition of the catalog decided by the rule engine.
 
 This is the only module that imports durable-rules (2.0.28, C module
 ``durable_rules_engine``). It drives the C module directly, as
 ``durable.engine.Ruleset`` does, without ``durable.engine.Host`` (whose background
 threads lose results) and without running Python actions.
 
-Compilation. Every node ``n`` becomes two single-fact patterns: ``T(n)`` matches iff
-``n`` holds, ``F(n)`` iff it fails; an unknown node matches neither. Leaves test a
-present key (a comparison on a missing key is false in durable, ``$neq`` too);
-negations are pushed down (``T(all) = $and T(c)``, ``F(all) = $or F(c)``, ``T(not c) =
-F(c)``...). Facts are flattened into one durable fact of scalar keys: a level becomes
-its rank, an enum/text value an integer code (index among the strings the rules
-name, -1 for any other), a set one boolean key per value the rules name, a bool
-stays a bool, a number stays a number (clamped to +-2**53, written so durable
+Compilation. Every *leaf* ``n`` of the catalog becomes two single-fact rules: ``T(n)``
+matches iff the leaf holds, ``F(n)`` iff it fails; an unknown leaf matches neither
+(a comparison on a missing key is false in durable, ``$neq`` too, so each test is
+written on a present key). Facts are flattened into one durable fact of scalar keys: a
+level becomes its rank, an enum/text value an integer code (index among the strings
+the rules name, -1 for any other), a set one boolean key per value the rules name, a
+bool stays a bool, a number stays a number (clamped to +-2**53, written so durable
 parses it). Only keys some rule reads are sent. No string ever reaches durable.
 
-Evaluation. One fact per ruleset with a fresh ``sid``; the fired rule names are
-read from ``start_action_for_state`` / ``complete_and_start_action``; the state is
-deleted at once. A lowest-priority catch-all rule matches every fact, so no state
-is ever deleted without a fired rule (that segfaults). The outcome is checked before
-it is returned: a leaf on a present fact must be decided, on an absent fact must not,
-T and F never both, and every combinator must agree (Kleene) with its children's
-engine outcomes; otherwise :class:`EngineError`.
+What moved out of durable (issue 12), and why. durable decides every leaf; the
+``all``/``any``/``not`` nodes above them are combined in Python by code compiled from
+the catalog once (:func:`_combiner`, Kleene's logic as ``conditions.evaluate``), and
+``evaluation.verdicts.assemble`` turns the truths into verdicts. Each
+rule that fires costs one action (a result serialised by the C code and read back),
+and a rule per combinator fired about 40 actions per profile where the leaves need
+about 30; the combinators' own rules only repeated what their leaves had decided.
+
+Evaluation. One fact per ruleset, asserted in a state kept from one profile to the
+next (creating a state clears a large node: it cost more than the matching) with its
+own ``id``, then retracted; after any failure the state is dropped. The fired rule
+names are read from ``start_action_for_state`` / ``complete_and_start_action``. A
+lowest-priority catch-all rule matches every fact, so no state is ever deleted
+without a fired rule (that segfaults). The answer is checked before it is used: the
+catch-all fired exactly once, a leaf on a present fact is decided, on an absent fact
+is not, T and F never both; otherwise :class:`EngineError`.
 
 Limits of durable-rules 2.0.28 measured for this module (CPython 3.11):
 
 * at most 64 rule matches per asserted fact, else error 303 on ``assert_fact``; an
-  ``$or`` matches once per true branch, so ``T(any(a, b))`` can count twice;
+  ``$or`` matches once per true branch (so a leaf's ``$or`` is split into one rule per
+  branch);
 * an alpha node with more than 512 distinct children makes ``create_ruleset`` loop
   forever (the GIL held: the process hangs), e.g. 513 rules testing one key;
 * at most 15 ``$and``/``$or`` per pattern (error 113);
@@ -36,12 +45,13 @@ Limits of durable-rules 2.0.28 measured for this module (CPython 3.11):
 * a number is parsed as an int up to the first non-digit unless it has a fraction:
   ``1e-07`` is a parse error (204); ``1.0e-07`` is read right.
 
-Nodes are therefore split over as many rulesets ("chunks") as needed to keep each
+Leaves are therefore split over as many rulesets ("chunks") as needed to keep each
 within these limits, with margins; the shipped catalog needs one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -425,6 +435,8 @@ class _Chunk:
     fields: list[str] = field(default_factory=list)  # fact paths, in field order
     matches: int = 0
     handle: int = 0
+    sid: str = ""                   # the state every fact of this chunk is asserted in
+    used: bool = False              # a rule has fired in that state: it may be deleted
 
     def definition(self) -> dict[str, Any]:
         rules: dict[str, Any] = {r.name: {"all": [{"m": _pattern_json(r.pattern)}]}
@@ -478,6 +490,7 @@ class DurableEngine:
         self._pid = -1
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
+        self._facts = itertools.count(1)
         self._ensure_rulesets()
 
     # -- compilation ---------------------------------------------------------------
@@ -584,6 +597,7 @@ class DurableEngine:
                 name = f"eligibility-{pid}-{next(_SERIAL)}"
                 try:
                     chunk.handle = _dre.create_ruleset(name, _to_json(chunk.definition()))
+                    chunk.sid, chunk.used = "", False  # a state of the parent is not here
                 except (_dre.error, MemoryError) as error:
                     raise EngineError(f"durable-rules refused the ruleset: {error}") from error
             self._pid = pid
@@ -628,46 +642,61 @@ class DurableEngine:
         return self._outcome(fired, facts)
 
     def _run(self, chunk: _Chunk, pairs: str) -> list[str]:
-        """Assert one fact in a fresh state, collect the fired rule names, delete the state."""
+        """Assert one fact in the chunk's state, collect the fired rule names, retract it.
+
+        The state is kept from one fact to the next: creating a state costs more than
+        all the matching (durable clears a large node for each new sid). Each fact has
+        its own ``id``, so it is never "already observed"; once retracted the state is
+        empty again. After any failure the state is dropped and the next fact gets a
+        new one, so nothing left over can be read as the next fact's outcome.
+        """
         handle = chunk.handle
-        sid = str(next(self._sids))
-        text = f'{{"sid":"{sid}","{_MARKER}":1{pairs}}}'
+        if not chunk.sid:
+            chunk.sid, chunk.used = str(next(self._sids)), False
+        text = f'{{"sid":"{chunk.sid}","id":{next(self._facts)},"{_MARKER}":1{pairs}}}'
         try:
             code, state = _dre.assert_fact(handle, text)
         except (_dre.error, MemoryError) as error:
+            self._drop_state(chunk)
             raise EngineError(f"durable-rules could not assert {text}: {error}") from error
         if code != _OK:
-            # No rule fired: deleting this state would crash the process; leave it.
+            self._drop_state(chunk)
             what = {_NOT_HANDLED: "no rule matched it, not even the catch-all",
                     _OBSERVED: "the fact was already asserted"}.get(code, f"result {code}")
             raise EngineError(f"durable-rules did not take the fact {text}: {what}")
         names: list[str] = []
         limit = len(chunk.rules) + 2
-        problem: BaseException | None = None
         try:
             result = _dre.start_action_for_state(handle, state)
             message = result[1] if result else None
             while message is not None:
+                chunk.used = True
                 names.append(message[2:message.index('"', 2)])
                 if len(names) > limit:
                     _dre.abandon_action(handle, state)
                     raise EngineError(f"durable-rules fired more than {limit} actions")
                 message = _dre.complete_and_start_action(handle, state)
+            _dre.retract_fact(handle, text)
+        except EngineError:
+            self._drop_state(chunk)
+            raise
         except (_dre.error, MemoryError, ValueError) as error:
-            problem = error
-        finally:
-            try:
-                _dre.delete_state(handle, sid)
-            except (_dre.error, MemoryError) as error:
-                problem = problem or error
-        if isinstance(problem, EngineError):
-            raise problem
-        if problem is not None:
-            raise EngineError(f"durable-rules failed on {text}: {problem}") from problem
+            self._drop_state(chunk)
+            raise EngineError(f"durable-rules failed on {text}: {error}") from error
         if names.count(_CATCH_ALL) != 1:
+            self._drop_state(chunk)
             raise EngineError(f"durable-rules lost actions on {text}: the catch-all fired "
                               f"{names.count(_CATCH_ALL)} times")
         return names
+
+    def _drop_state(self, chunk: _Chunk) -> None:
+        """Forget the chunk's state; delete it unless no rule ever fired in it (that
+        would crash the process: then it is left, one state lost)."""
+        sid, chunk.sid = chunk.sid, ""
+        if sid and chunk.used:
+            # the state is forgotten either way; the next fact gets a new one
+            with contextlib.suppress(_dre.error, MemoryError):
+                _dre.delete_state(chunk.handle, sid)
 
     def _outcome(self, fired: list[str], facts: Mapping[str, Any]) -> dict[str, Truth]:
         values: list[Truth] = [None] * len(self._nodes)
@@ -711,8 +740,9 @@ def _combiner(nodes: list[_Node], order: list[int]) -> Callable[[list[Truth]], N
         if not kids:  # an empty all holds, an empty any fails (as conditions.evaluate)
             lines.append(f"    v[{i}] = {other}")
             continue
-        lines.append(f"    v[{i}] = ({decisive} if ({' or '.join(f'{k} is {decisive}' for k in kids)})"
-                     f" else None if ({' or '.join(f'{k} is None' for k in kids)}) else {other})")
+        wins = " or ".join(f"{k} is {decisive}" for k in kids)
+        unknown = " or ".join(f"{k} is None" for k in kids)
+        lines.append(f"    v[{i}] = {decisive} if ({wins}) else None if ({unknown}) else {other}")
     lines.append("    return None")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines), "<eligibility.engine.durable combiner>", "exec"), namespace)

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children
-from eligibility.catalog.model import Brick, Catalog, Text
+from eligibility.catalog.model import Brick, Catalog
 from eligibility.catalog.vocabulary import DERIVATIONS
+from eligibility.errors import EXIT_FAILED, EXIT_OK  # CONTRACT §3
 from eligibility.evaluation.plans import Plan
 from eligibility.profile.facts import held_on
 from eligibility.profile.model import Profile, Status
@@ -32,9 +33,6 @@ AVAILABILITY, COMMON, REQUIREMENT, CONDITION = "availability", "common", "requir
 
 EngineName = Literal["durable", "reference"]
 ENGINES: tuple[EngineName, ...] = ("durable", "reference")
-
-# CONTRACT §3: the exit codes of check and explain.
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,9 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The verdict on one brick: its status, the reasons (held, failed or unknown), the bricks
+    it requires, the facts missing."""
+
     brick: str
     status: Status
     reasons: tuple[Reason, ...]
@@ -161,51 +162,152 @@ def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[
     A requirement rests on a valid brick: it holds when the required brick is held on
     the date (``held_on``) or asked for, *and* that brick is eligible itself (unknown
     when it is undetermined); otherwise it fails.
+
+    This is the hot path of the durable engine (issue 12): what depends on the catalog
+    alone is prepared once (:class:`_Assembly`), and since reasons are frozen values,
+    equal ones are shared between evaluations instead of being built again.
     """
-    asked = list(requested if requested is not None else profile.requests)
+    asked = requested if requested is not None else profile.requests
     everything = not asked
-    order = list(catalog.bricks)
-    requested_ids = tuple(order) if everything else tuple(b for b in order if b in set(asked))
+    if everything:
+        requested_ids = tuple(catalog.bricks)
+    else:
+        asked_names = set(asked)
+        requested_ids = tuple(b for b in catalog.bricks if b in asked_names)
     held = held_on(profile, as_of)
     evaluation = Evaluation(catalog, profile, as_of, facts, truths, requested_ids, everything,
                             held=held, show=shown_ids(catalog, show))
-    asked_set = set(requested_ids)
-    # A rule's source and citation are those in force at the date (a temporary law).
-    common = [_rule_reason(r.id, COMMON, *r.cited_at(as_of), r.condition, truths)
-              for r in catalog.common]
-
-    def verdict(brick: Brick) -> Verdict:
-        if brick.id in evaluation.verdicts:
-            return evaluation.verdicts[brick.id]
-        availability = truths[brick.availability_rule.node_id]
-        reasons = [_rule_reason(brick.availability_rule.node_id, AVAILABILITY,
-                                brick.availability.source, brick.availability.citation,
-                                brick.availability_rule, truths), *common]
-        missing: list[str] = [m for r in reasons for m in r.missing]
-        for req in brick.requires:
-            if req.brick in held or req.brick in asked_set:
-                required = verdict(catalog.bricks[req.brick])
-                held_truth: Truth = _REQUIREMENT_TRUTH[required.status]
-                if held_truth is None:
-                    missing += required.missing
-            else:
-                held_truth = False
-            reasons.append(Reason(req.rule_id, REQUIREMENT, held_truth, req.source, req.citation,
-                                  brick=req.brick))
-        for rule in brick.conditions:
-            reason = _rule_reason(rule.id, CONDITION, *rule.cited_at(as_of),
-                                  rule.condition, truths)
-            reasons.append(reason)
-            missing += reason.missing
-        result = Verdict(brick.id, status_of(availability, reasons), tuple(reasons),
-                         tuple(r.brick for r in brick.requires), _unique(missing))
-        evaluation.verdicts[brick.id] = result
-        return result
-
-    for brick in (catalog.bricks.values() if only is None else
-                  (catalog.bricks[b] for b in only)):
-        verdict(brick)
+    _assembly(catalog).fill(evaluation.verdicts, as_of, truths, held, set(requested_ids),
+                            only)
     return evaluation
+
+
+_Key = tuple[int, Truth, tuple[str, ...]]
+
+
+class _Assembly:
+    """What ``assemble`` needs of one catalog, prepared once: per brick, the slots of its
+    reasons (rule id, kind, node, citation), and a cache of the reasons already built.
+
+    A slot's reason depends only on its truth, its missing facts and, for a rule with a
+    dated basis, the date's citation: the cache is keyed by these (per date), so a
+    shared reason is equal, field for field, to the one the plain code would build.
+    """
+
+    _MAX_DATES = 64      # citations cached for this many dates, then forgotten
+    _MAX_REASONS = 50_000  # reasons cached per date before the cache starts again
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        # slot -> (rule id, kind, condition or None, dated rule or None, source, citation,
+        # required brick)
+        self.slots: list[tuple[str, str, Condition | None, Any, str, str, str | None]] = []
+        self.common = [self._slot(r.id, COMMON, r.condition, r) for r in catalog.common]
+        self.bricks: dict[str, tuple[Brick, int, list[tuple[int, str]], list[int],
+                                     tuple[str, ...]]] = {}
+        for brick in catalog.bricks.values():
+            availability = self._slot(brick.availability_rule.node_id, AVAILABILITY,
+                                      brick.availability_rule, None,
+                                      brick.availability.source, brick.availability.citation)
+            requirements = [(self._slot(req.rule_id, REQUIREMENT, None, None, req.source,
+                                        req.citation, req.brick), req.brick)
+                            for req in brick.requires]
+            conditions = [self._slot(r.id, CONDITION, r.condition, r) for r in brick.conditions]
+            self.bricks[brick.id] = (brick, availability, requirements, conditions,
+                                     tuple(r.brick for r in brick.requires))
+        self.by_date: dict[dt.date, tuple[list[tuple[str, str]], dict[_Key, Reason]]] = {}
+
+    def _slot(self, rule_id: str, kind: str, condition: Condition | None, rule: Any,
+              source: str = "", citation: str = "", brick: str | None = None) -> int:
+        self.slots.append((rule_id, kind, condition, rule, source, citation, brick))
+        return len(self.slots) - 1
+
+    def _for_date(self, as_of: dt.date) -> tuple[list[tuple[str, str]], dict[_Key, Reason]]:
+        entry = self.by_date.get(as_of)
+        if entry is None:
+            if len(self.by_date) >= self._MAX_DATES:
+                self.by_date.clear()
+            cited = [rule.cited_at(as_of) if rule is not None else (source, citation)
+                     for _, _, _, rule, source, citation, _ in self.slots]
+            entry = self.by_date[as_of] = (cited, {})
+        elif len(entry[1]) > self._MAX_REASONS:
+            entry[1].clear()
+        return entry
+
+    def fill(self, verdicts: dict[str, Verdict], as_of: dt.date, truths: Mapping[str, Truth],
+             held: frozenset[str], asked: set[str], only: tuple[str, ...] | None) -> None:
+        cited, cache = self._for_date(as_of)
+        slots = self.slots
+
+        def reason(slot: int, truth: Truth) -> Reason:
+            condition = slots[slot][2]
+            missing = (() if truth is not None or condition is None
+                       else _unique(unknown_facts(condition, truths)))
+            key = (slot, truth, missing)
+            found = cache.get(key)
+            if found is None:
+                rule_id, kind, _, _, _, _, brick = slots[slot]
+                source, citation = cited[slot]
+                found = cache[key] = Reason(rule_id, kind, truth, source, citation, missing,
+                                            brick)
+            return found
+
+        common = [reason(s, truths[slots[s][2].node_id]) for s in self.common]  # type: ignore[union-attr]
+        common_missing = [m for r in common for m in r.missing]
+        common_held = {r.held for r in common}
+        bricks = self.bricks
+
+        def verdict(brick_id: str) -> Verdict:
+            done = verdicts.get(brick_id)
+            if done is not None:
+                return done
+            brick, availability_slot, requirements, conditions, requires = bricks[brick_id]
+            availability = truths[brick.availability_rule.node_id]
+            first = reason(availability_slot, availability)
+            reasons = [first, *common]
+            missing = [*first.missing, *common_missing]
+            seen = {availability, *common_held}  # the truths among the reasons
+            for slot, required in requirements:
+                held_truth: Truth
+                if required in held or required in asked:
+                    other = verdict(required)
+                    held_truth = _REQUIREMENT_TRUTH[other.status]
+                    if held_truth is None:
+                        missing += other.missing
+                else:
+                    held_truth = False
+                seen.add(held_truth)
+                reasons.append(reason(slot, held_truth))
+            for slot in conditions:
+                truth = truths[slots[slot][2].node_id]  # type: ignore[union-attr]
+                found = reason(slot, truth)
+                seen.add(truth)
+                reasons.append(found)
+                missing += found.missing
+            # as status_of: unavailable beats ineligible beats undetermined
+            status: Status = ("unavailable" if availability is False else
+                              "ineligible" if False in seen else
+                              "undetermined" if None in seen else "eligible")
+            result = verdicts[brick_id] = Verdict(brick_id, status, tuple(reasons), requires,
+                                                  _unique(missing) if missing else ())
+            return result
+
+        for brick_id in (bricks if only is None else only):
+            verdict(brick_id)
+
+
+_ASSEMBLIES: dict[int, tuple[Catalog, _Assembly]] = {}
+
+
+def _assembly(catalog: Catalog) -> _Assembly:
+    """The prepared assembly of ``catalog``, built once (a catalog never changes once loaded)."""
+    entry = _ASSEMBLIES.get(id(catalog))
+    if entry is None or entry[0] is not catalog:
+        if len(_ASSEMBLIES) >= 16:
+            _ASSEMBLIES.clear()
+        # holding the catalog keeps its id unique
+        entry = _ASSEMBLIES[id(catalog)] = (catalog, _Assembly(catalog))
+    return entry[1]
 
 
 def _rule_reason(rule_id: str, kind: str, source: str, citation: str, condition: Condition,
@@ -214,9 +316,3 @@ def _rule_reason(rule_id: str, kind: str, source: str, citation: str, condition:
                   _unique(unknown_facts(condition, truths)))
 
 
-def rule_text(catalog: Catalog, rule_id: str) -> tuple[Text | None, Text | None]:
-    """The message and help of a catalog rule (None for generated rules)."""
-    for rule in catalog.rules():
-        if rule.id == rule_id:
-            return rule.message, rule.help
-    return None, None

@@ -51,6 +51,9 @@ class Because:
 
 @dataclass(frozen=True)
 class BrickExplanation:
+    """The explanation of one verdict as data: the chain of because, what is missing, the help
+    and its checked plan, the assumptions it rests on."""
+
     brick: str
     status: str
     title: str
@@ -118,13 +121,15 @@ def brick_typed(catalog: Catalog, brick_id: str, lang: str) -> str:
 
 def rule_name(catalog: Catalog, rule_id: str, lang: str) -> str:
     """A rule's short name, for lists (the rest holds, rests on assumptions)."""
-    for brick in catalog.bricks.values():
-        if rule_id == brick.availability_rule.node_id:
-            return t(lang, "availability_name")
-        for requirement in brick.requires:
-            if requirement.rule_id == rule_id:
-                return t(lang, "required_name", label=catalog.bricks[requirement.brick].label(lang))
-    return _rule_of(catalog, rule_id).short(lang)
+    rule = catalog.rule(rule_id)
+    if rule is not None:
+        return rule.short(lang)
+    owner, _, required = rule_id.partition(".requires.")  # ids made by the catalog
+    if required in catalog.bricks and owner in catalog.bricks:
+        return t(lang, "required_name", label=catalog.bricks[required].label(lang))
+    if rule_id.endswith(".available") and rule_id[:-len(".available")] in catalog.bricks:
+        return t(lang, "availability_name")
+    raise KeyError(rule_id)
 
 
 def _rule_of(catalog: Catalog, rule_id: str) -> Rule:
@@ -228,6 +233,8 @@ def short_name(reason: Reason, ev: Evaluation, lang: str) -> str:
 
 
 def explain_verdict(ev: Evaluation, verdict: Verdict, lang: str) -> BrickExplanation:
+    """The explanation of ``verdict`` (of ``ev``) as data, in ``lang``: what every renderer
+    formats."""
     brick = ev.catalog.bricks[verdict.brick]
     because = [because_of(r, ev, lang) for r in verdict.reasons if r.held is not True]
     if verdict.status == "unavailable":

@@ -24,7 +24,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -224,7 +224,7 @@ def _brick_id(value: object, info: ValidationInfo) -> str:
         raise ValueError(f"expected a brick id (got {shown(value)})")
     catalog = _catalog(info)
     if catalog is None:
-        return value
+        return str(value)
     canonical = catalog.resolve(str(value))
     if canonical is None:
         hint = did_you_mean(str(value), catalog.names) or "see `eligibility rules list`"
@@ -300,7 +300,7 @@ def field_type(fact: Fact) -> Any:
     if fact.kind == "level":
         return Annotated[str, Field(strict=True), AfterValidator(_level(fact))]
     if fact.kind in ("enum", "set"):
-        choice = Literal[fact.values]  # type: ignore[valid-type]
+        choice = cast(Any, Literal)[fact.values]
         return list[choice] if fact.kind == "set" else choice  # type: ignore[valid-type]
     if fact.values:  # a text that knows some values
         return Annotated[str, BeforeValidator(_known_text(fact))]
@@ -308,10 +308,11 @@ def field_type(fact: Fact) -> Any:
 
 
 def _fact_field(fact: Fact) -> tuple[Any, Any]:
-    described = {"title": fact.label.fr, "description": fact.question("fr")}
+    title, description = fact.label.fr, fact.question("fr")
     if fact.kind == "set":  # a list: empty when not given (CONTRACT §2)
-        return field_type(fact), Field(default_factory=list, **described)
-    return field_type(fact) | None, Field(default=None, **described)
+        return field_type(fact), Field(default_factory=list, title=title,
+                                       description=description)
+    return field_type(fact) | None, Field(default=None, title=title, description=description)
 
 
 # Hand-written parts each section of facts extends (the others extend the strict base).
@@ -334,21 +335,20 @@ def profile_model(vocabulary: Vocabulary) -> type[Profile]:
     for section in [*_FIXED, *vocabulary.sections()]:
         if section in sections:
             continue
-        fields = {f.name: _fact_field(f) for f in vocabulary.in_section(section)}
+        facts = {f.name: _fact_field(f) for f in vocabulary.in_section(section)}
         base = _FIXED.get(section, _Strict)
-        model = create_model(_section_name(section), __base__=base,  # type: ignore[call-overload]
-                             __module__=__name__, **fields)
-        sections[section] = model
+        sections[section] = create_model(  # type: ignore[call-overload]
+            _section_name(section), __base__=base, __module__=__name__, **facts)
     fields: dict[str, Any] = {"commune": (sections.pop("commune"), ...),
                               "convention": (Convention | None, None)}
-    for section, model in sections.items():
+    for section, part in sections.items():
         if section != "finances":
-            fields[section] = (model, Field(default_factory=model))
+            fields[section] = (part, Field(default_factory=part))
     fields["finances"] = (sections["finances"], Field(default_factory=sections["finances"]))
     fields["subscriptions"] = (list[Subscription], Field(default_factory=list))
     fields["requests"] = (list[BrickId], Field(default_factory=list))
-    built: type[Profile] = create_model("Profile", __base__=Profile,  # type: ignore[call-overload]
-                                        __module__=__name__, **fields)
+    built: type[Profile] = create_model("Profile", __base__=Profile, __module__=__name__,
+                                        **fields)
     built.__doc__ = Profile.__doc__
     return built
 

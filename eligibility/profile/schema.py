@@ -111,8 +111,8 @@ def profile_schema(catalog: Catalog) -> dict[str, Any]:
     properties = schema["properties"]
     properties["requests"]["items"] = _enum(ids, brick_labels)
     for name, node in properties.items():
-        section = catalog.facts.section_title(name)
-        fr, en = (section.fr, section.en) if section is not None else _TOP_TITLES.get(
+        titled = catalog.facts.section_title(name)
+        fr, en = (titled.fr, titled.en) if titled is not None else _TOP_TITLES.get(
             name, (name, name))
         node.update({"title": fr, "x-label-en": en})
     schema["$schema"] = DIALECT

@@ -50,12 +50,6 @@ SEVERITY_WORDS = {
     "error": ("Erreurs", "Errors"), "warning": ("Avertissements", "Warnings"),
     "info": ("Informations", "Information"),
 }
-STATUS_WORDS = {
-    "eligible": ("éligible", "eligible"), "undetermined": ("indéterminée", "undetermined"),
-    "ineligible": ("non éligible", "ineligible"), "unavailable": ("indisponible", "unavailable"),
-}
-
-
 def _word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     fr, en = table[key]
     return _l(lang, fr, en)
@@ -341,6 +335,7 @@ def _footer(run: AuditRun, lang: str) -> str:
 
 
 def audit_text(run: AuditRun, lang: str = "fr") -> str:
+    """The audit as a terminal report (80 columns): matrix, findings, summary."""
     lines = [_title(run, lang), *_context(run, lang), ""]
     lines += _matrix_text(run, lang)
     lines += [""] + _summary_text(run, lang)
@@ -421,7 +416,8 @@ def _drop_json(commune: CommuneAudit, words: AuditWording) -> dict[str, Any]:
 
 def audit_json_data(run: AuditRun, lang: str = "fr") -> dict[str, Any]:
     """The whole report as one object (CONTRACT §4); ``audit_json_chunks`` streams it."""
-    return json.loads("".join(audit_json_chunks(run, lang)))
+    data: dict[str, Any] = json.loads("".join(audit_json_chunks(run, lang)))
+    return data
 
 
 PRETTY_UP_TO = 2000  # communes; larger reports put each commune on one line
@@ -486,6 +482,8 @@ def audit_json_chunks(run: AuditRun, lang: str = "fr") -> Iterator[str]:
 
 
 def audit_json(run: AuditRun, lang: str = "fr") -> str:
+    """The audit as one JSON document (``audit_json_chunks`` streams it), with its
+    ``provenance``."""
     return "".join(audit_json_chunks(run, lang))
 
 
@@ -496,6 +494,7 @@ def _md(text: str) -> str:
 
 
 def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
+    """The audit as markdown, with its provenance line."""
     catalog = run.catalog
     words = AuditWording(catalog, lang)
     codes = brick_codes(catalog)
@@ -547,9 +546,9 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
         for commune in changed:
             assert commune.changes is not None
             out.append(f"- **{commune.insee} {_md(commune.name)}**")
-            out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
+            out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}`{_l(lang, ' :', ':')} "
                     f"{_md(words.message(f))}" for f in commune.changes.appeared]
-            out += [f"  - − {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
+            out += [f"  - − {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}`{_l(lang, ' :', ':')} "
                     f"{_md(words.message(f))}" for f in commune.changes.disappeared]
     if run.options.drop:
         out += ["", "## " + _l(lang, f"Si les communes quittaient {', '.join(run.options.drop)}",
@@ -557,11 +556,11 @@ def audit_markdown(run: AuditRun, lang: str = "fr") -> str:
         for commune in (c for c in run.communes if c.dropped is not None):
             broken = breaks(commune)
             if not broken:
-                out.append(f"- {commune.insee} {_md(commune.name)} : "
+                out.append(f"- {colon(f'{commune.insee} {_md(commune.name)}', lang)} "
                            f"{_l(lang, 'rien ne casse', 'nothing breaks')}")
                 continue
             out.append(f"- **{commune.insee} {_md(commune.name)}**")
-            out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}` : "
+            out += [f"  - + {SEVERITY_SYMBOL[f.severity]} `{_where(f, lang)}`{_l(lang, ' :', ':')} "
                     f"{_md(words.message(f))}" for f in broken]
     if run.rejected:
         out += ["", "## " + _l(lang, "Entrées refusées", "Inputs refused"), ""]
@@ -752,6 +751,7 @@ def _change_items(appeared: tuple[Finding, ...], disappeared: tuple[Finding, ...
 
 
 def audit_html(run: AuditRun, lang: str = "fr") -> str:
+    """The audit as one self-contained HTML page (printable A4), with its provenance line."""
     catalog = run.catalog
     words = AuditWording(catalog, lang)
     codes = brick_codes(catalog)

@@ -8,10 +8,10 @@ per rendering.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
+from eligibility.catalog.conditions import Condition
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -32,6 +32,7 @@ from eligibility.explain.derivation import (
     rule_name,
     step_text,
 )
+from eligibility.reports import jsontext
 from eligibility.reports.provenance import footer, provenance
 from eligibility.wording.i18n import t, version_label
 from eligibility.wording.layout import join_fitting, wrap, wrap_lines
@@ -156,6 +157,7 @@ def explanations(ev: Evaluation, lang: str) -> list[BrickExplanation]:
 
 
 def check_text(ev: Evaluation, lang: str = "fr") -> str:
+    """The verdicts of ``ev`` as a terminal report (rustc-like, 80 columns)."""
     shown = explanations(ev, lang)
     lines = [*join_fitting(_header_parts(ev, lang)), ""]
     for e in shown:
@@ -165,6 +167,8 @@ def check_text(ev: Evaluation, lang: str = "fr") -> str:
 
 
 def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
+    """The verdicts as a markdown table with the help, for a council note, and its provenance
+    line."""
     shown = explanations(ev, lang)
     commune = ev.profile.commune
     from eligibility.documents.bounded import (
@@ -219,10 +223,12 @@ def _reason_json(ev: Evaluation, reason: Reason, lang: str, said: Because) -> di
     return out
 
 
-def _condition_of(ev: Evaluation, reason: Any) -> Any:
+def _condition_of(ev: Evaluation, reason: Reason) -> Condition:
     if reason.kind == AVAILABILITY:
         return ev.catalog.bricks[reason.rule.rsplit(".", 1)[0]].availability_rule
-    return next(r.condition for r in ev.catalog.rules() if r.id == reason.rule)
+    rule = ev.catalog.rule(reason.rule)
+    assert rule is not None, reason.rule
+    return rule.condition
 
 
 def _json_value(value: Any) -> Any:
@@ -232,6 +238,7 @@ def _json_value(value: Any) -> Any:
 
 
 def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
+    """The JSON answer of ``check --format json`` (CONTRACT §4) as data, with its ``provenance``."""
     bricks = []
     for verdict in ev.shown():
         e = explain_verdict(ev, verdict, lang)
@@ -276,10 +283,13 @@ def _said(ev: Evaluation, e: BrickExplanation, verdict: Verdict, lang: str,
 
 
 def check_json(ev: Evaluation, lang: str = "fr") -> str:
-    return json.dumps(check_json_data(ev, lang), ensure_ascii=False, indent=2)
+    """``check_json_data`` as indented JSON text."""
+    return jsontext.dumps(check_json_data(ev, lang))  # json.dumps(indent=2), faster
 
 
 def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:
+    """The full derivation of one brick of ``ev`` as text: each condition, the fact it read, its
+    citation, what would make it hold."""
     verdict = ev.verdicts[brick_id]
     e = explain_verdict(ev, verdict, lang)
     lines = [*join_fitting(_header_parts(ev, lang)), "",

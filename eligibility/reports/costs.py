@@ -175,8 +175,7 @@ def costs_markdown(report: CostReport, catalog: Catalog, lang: str = "fr") -> st
     by_brick = {b.id: b.cost for b in report.bricks}
     out.append("| | **Total** | " + "".join(f"{money(by_brick[b], lang)} | " for b in shared)
                + f"{money(report.upgrades_total, lang)} | **{money(report.total, lang)}** |")
-    upgrades = [u for c in report.communes for u in c.upgrades]
-    if upgrades:
+    if any(c.upgrades for c in report.communes):
         out += ["", _l(lang, "Licences", "Licences") + _l(lang, " : ", ": ")
                 + f"*{_l(lang, 'hypothèse', 'assumption')} · {UPGRADE_CITATION}*"]
     if report.unallocated:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from eligibility.catalog.model import Brick, Catalog
+from eligibility.wording.i18n import say
 
 FORMATS = ("mermaid", "dot")
 
@@ -39,9 +40,6 @@ def _mermaid_text(text: str) -> str:
         .replace(">", "#gt;")
 
 
-_REPLACED = {"fr": "remplacée par", "en": "replaced by"}
-
-
 def _edges(catalog: Catalog) -> list[tuple[str, str, str | None]]:
     """``(brick, required brick, None)`` for each requirement, then ``(brick, its
     replacement, version)`` for each replaced brick; unknown bricks are lint's to report."""
@@ -62,7 +60,7 @@ def mermaid(catalog: Catalog, lang: str = "fr") -> str:
         label = "<br/>".join(_mermaid_text(part) for part in (
             _heading(brick), brick.name(lang), _versions(catalog, brick)))
         lines.append(f'  {_mermaid_id(brick.id)}["{label}"]')
-    word = _REPLACED[lang]
+    word = say(lang, "remplacée par", "replaced by")
     for source, target, since in _edges(catalog):
         if since is None:
             lines.append(f"  {_mermaid_id(source)} --> {_mermaid_id(target)}")
@@ -94,7 +92,7 @@ def dot(catalog: Catalog, lang: str = "fr") -> str:
         style = ', style="rounded,dashed", color="gray50", fontcolor="gray40"' \
             if withdrawn(catalog, brick) else ""
         lines.append(f'  "{_dot_text(brick.id)}" [label="{label}"{style}];')
-    word = _REPLACED[lang]
+    word = say(lang, "remplacée par", "replaced by")
     for source, target, since in _edges(catalog):
         edge = f'  "{_dot_text(source)}" -> "{_dot_text(target)}"'
         if since is None:

@@ -29,43 +29,67 @@ def _float(value: float) -> str:
     return _float_repr(value)
 
 
+def _scalar(value: Any) -> str | None:
+    """The JSON of a string, None or boolean (the common leaves); None for the others."""
+    kind = value.__class__
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return _int_repr(value)
+    return None
+
+
 def _write(value: Any, indent: str, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(_encode_string(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(_int_repr(value))
-    elif isinstance(value, float):
-        out.append(_float(value))
-    elif isinstance(value, dict):
+    kind = value.__class__  # exact types first: the common case, tested cheaply
+    if kind is dict:
         if not value:
             out.append("{}")
             return
         inner = indent + "  "
         separator = "{\n" + inner
         for key, item in value.items():
-            out.append(separator)
+            name = _encode_string(key) if key.__class__ is str else _key(key)
+            leaf = _scalar(item)
+            if leaf is not None:  # a leaf in one piece: no call, one append
+                out.append(f"{separator}{name}: {leaf}")
+            else:
+                out.append(f"{separator}{name}: ")
+                _write(item, inner, out)
             separator = ",\n" + inner
-            out.append(_key(key))
-            out.append(": ")
-            _write(item, inner, out)
         out.append("\n" + indent + "}")
-    elif isinstance(value, (list, tuple)):
+    elif kind is list or kind is tuple:
         if not value:
             out.append("[]")
             return
         inner = indent + "  "
         separator = "[\n" + inner
         for item in value:
-            out.append(separator)
+            leaf = _scalar(item)
+            if leaf is not None:
+                out.append(separator + leaf)
+            else:
+                out.append(separator)
+                _write(item, inner, out)
             separator = ",\n" + inner
-            _write(item, inner, out)
         out.append("\n" + indent + "]")
+    elif (leaf := _scalar(value)) is not None:
+        out.append(leaf)
+    elif isinstance(value, str):
+        out.append(_encode_string(value))
+    elif isinstance(value, int):  # a bool subclass or an int subclass
+        out.append(_int_repr(value))
+    elif isinstance(value, float):
+        out.append(_float(value))
+    elif isinstance(value, dict):
+        _write(dict(value), indent, out)
+    elif isinstance(value, (list, tuple)):
+        _write(list(value), indent, out)
     else:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 

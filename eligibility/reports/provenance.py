@@ -57,7 +57,9 @@ def generated_at() -> dt.datetime:
 
 
 def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2026-01-01T00:00:00Z`` (isoformat: strftime costs tens of µs per answer)."""
+    utc = moment.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return utc.isoformat() + "Z"
 
 
 def provenance(catalog: _HasContentHash, as_of: dt.date,

@@ -62,11 +62,12 @@ from hypothesis import strategies as st
 
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf
 from eligibility.catalog.model import Catalog, Rule
+from eligibility.catalog.satisfiability import satisfiable
 from eligibility.errors import CatalogError
 from eligibility.evaluation.check import EngineName, check
-from eligibility.evaluation.remediation import FIND_OUT, REQUEST, SET, Step, apply_plan, plan
+from eligibility.evaluation.plans import FIND_OUT, REQUEST, SET, Step
+from eligibility.evaluation.remediation import apply_plan, plan
 from eligibility.evaluation.verdicts import AVAILABILITY, REQUIREMENT, Evaluation, Reason, Verdict
-from eligibility.lint.satisfiability import satisfiable
 from eligibility.profile.model import Profile
 from eligibility.reports.check import check_json_data
 from eligibility.verify.strategies import (
@@ -466,8 +467,8 @@ def check_remediation(ctx: Context, case: Case) -> Failure | None:
         brick = verdict.brick
         remedy = plan(ev, brick, ctx.engine)
         vocabulary = ctx.catalog.facts
-        beyond = [s.field for s in remedy.steps if s.kind == SET and s.field in vocabulary
-                  and not vocabulary[s.field].actionable]
+        beyond = [s.field for s in remedy.steps if s.kind == SET and s.field is not None
+                  and s.field in vocabulary and not vocabulary[s.field].actionable]
         if beyond:
             rules += [s.rule for s in remedy.steps if s.field in beyond]
             detail.append(f"{brick}: its help changes {', '.join(map(str, beyond))}, which "

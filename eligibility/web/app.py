@@ -42,7 +42,8 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from eligibility.catalog.model import Catalog, load_catalog
+from eligibility.catalog.loading import load_catalog
+from eligibility.catalog.model import Catalog
 from eligibility.errors import InputError
 from eligibility.evaluation.check import EngineName, check
 from eligibility.evaluation.verdicts import Evaluation

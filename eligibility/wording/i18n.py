@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # wording reads the catalog's labels; it never loads one at import
+    from eligibility.catalog.model import Catalog
 
 LANGS = ("fr", "en")
 
@@ -175,7 +178,7 @@ def the(label: str, lang: str) -> str:
     return f"l'{label}" if label[:1].lower() in "aeéèêiîoôuy" else f"la {label}"
 
 
-def value_label(field: str, value: Any, lang: str, catalog: Any = None) -> str:
+def value_label(field: str, value: Any, lang: str, catalog: Catalog | None = None) -> str:
     """How one value of the fact ``field`` is said: its label, never its code."""
     if value is None:
         return t(lang, "unknown")
@@ -189,7 +192,7 @@ def value_label(field: str, value: Any, lang: str, catalog: Any = None) -> str:
     if isinstance(value, int):
         return f"{value:,}".replace(",", " " if lang != "en" else ",")
     if catalog is None:  # the words of the shipped vocabulary
-        from eligibility.catalog.model import load_catalog
+        from eligibility.catalog.loading import load_catalog
 
         catalog = load_catalog()
     fact = catalog.facts.get(field)
@@ -204,7 +207,8 @@ def value_label(field: str, value: Any, lang: str, catalog: Any = None) -> str:
     return str(value)
 
 
-def version_label(catalog: Any, version: str | None, lang: str, article: bool = True) -> str:
+def version_label(catalog: Catalog | None, version: str | None, lang: str,
+                  article: bool = True) -> str:
     """A convention version as said in a sentence: the one version label.
 
     With ``article`` it follows « sous » or « signer » (« l'avenant n°6 »); ``None`` is

@@ -22,8 +22,15 @@ _KEEP = re.compile(r" (?=[:;!?»])|(?<=«) |(?<=n°) |(?<=\bno\.) |(?<=\brègle)
 _GLUE = "\u00a0"  # textwrap splits on ASCII whitespace only
 
 
+# Characters one column wide and never combining: Latin (below the combining marks at
+# U+0300), general punctuation, arrows, and the check marks the outputs use.
+_NARROW = re.compile("[\u0000-\u02ff\u2000-\u205f\u2190-\u21ff\u2713\u2717]*")
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal."""
+    if _NARROW.fullmatch(text):
+        return len(text)  # the usual case, without a look-up per character
     width = 0
     for char in text:
         if unicodedata.combining(char):
@@ -40,10 +47,28 @@ def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDT
         # what textwrap would give, without its cost.
         return [indent + text]
     glued = _KEEP.sub(_GLUE, text)
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return _greedy(glued, indent, indent if hang is None else hang, width)
     lines = textwrap.wrap(glued, width, initial_indent=indent,
                           subsequent_indent=indent if hang is None else hang,
                           break_on_hyphens=False, break_long_words=False) or [indent]
     return [line.replace(_GLUE, " ") for line in lines]
+
+
+def _greedy(glued: str, indent: str, hang: str, width: int) -> list[str]:
+    """textwrap's greedy fill for words separated by single spaces (the common case),
+    without its cost; a word longer than a line stands alone on its line."""
+    words = glued.split(" ")
+    lines: list[str] = []
+    line = indent + words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line.replace(_GLUE, " "))
+            line = hang + word
+    lines.append(line.replace(_GLUE, " "))
+    return lines
 
 
 def wrap_lines(lines: list[str], width: int = WIDTH) -> list[str]:
