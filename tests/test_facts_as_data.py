@@ -255,3 +255,25 @@ def test_a_wrong_declaration_is_a_lint_finding(rules: Path, tmp_path: Path, old:
     result = run("rules", "lint", "--rules", str(broken))
     assert result.exit_code == 1
     assert expected in result.output
+
+
+def test_a_profile_of_a_derived_model_survives_pickling(rules: Path, tmp_path: Path):
+    import pickle
+
+    from eligibility.profile.loading import load_profile
+
+    loaded = load_profile(profile(tmp_path, "p.yaml", 3), load_catalog(rules))
+    again = pickle.loads(pickle.dumps(loaded))  # audit workers send results across processes
+    assert again == loaded and type(again) is type(loaded)
+    assert again.equipment.defibrillators == 3
+
+
+def test_levels_in_catalog_yaml_are_refused_with_where_they_went(rules: Path, tmp_path: Path):
+    broken = tmp_path / "rules"
+    shutil.copytree(rules, broken)
+    with (broken / "catalog.yaml").open("a", encoding="utf-8") as catalog:
+        catalog.write("\nlevels:\n  network.fibre: [{id: none, label: {fr: a, en: a}}]\n")
+    result = run("rules", "lint", "--rules", str(broken))
+    assert result.exit_code == 1
+    assert "levels: the order of a level is now the order of its values in facts.yaml" in \
+        result.output

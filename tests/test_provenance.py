@@ -109,3 +109,21 @@ def test_generated_at_can_be_given() -> None:
     assert data["generated_at"] == "2024-05-06T07:08:09Z"
     assert prov.footer(load_catalog(), dt.date(2023, 1, 15), "en", at).endswith(
         "as of 2023-01-15 · generated 2024-05-06T07:08:09Z")
+
+
+def test_the_printable_web_page_says_what_produced_it() -> None:
+    from eligibility.web import create_app
+
+    client = create_app().test_client()
+    page = client.post("/print", data={"commune.insee": "30206", "commune.name": "Poulx",
+                                       "as_of": "15/01/2023"}).get_data(as_text=True)
+    short = load_catalog().content_hash.removeprefix("sha256:")[:12]
+    assert (f"catalogue {short} · au 2023-01-15 · généré le 2026-01-01T00:00:00Z"
+            in page)
+
+
+def test_the_catalog_api_names_its_catalog() -> None:
+    from eligibility.web import create_app
+
+    data = create_app().test_client().get("/api/catalog").get_json()
+    assert data["provenance"] == {**_expected("2023-01-15"), "as_of": None}

@@ -94,3 +94,17 @@ def test_what_type_checkers_see_is_what_is_exported() -> None:
             own = "" if alias.asname is None else f":{alias.name}"
             seen[public] = f"{node.module}{own}"
     assert seen == eligibility._EXPORTS
+
+
+def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's "Python API" block is code people copy: it runs, and its commented
+    # results are the real ones.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Python API"):]
+    code = section[section.index("```python\n") + 10:]
+    code = code[:code.index("```")]
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    verdict = namespace["verdict"]
+    assert getattr(verdict, "status") == "ineligible"  # noqa: B009 (the README says so)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from eligibility.catalog import cache
 from eligibility.catalog.model import Catalog, Problem, read_catalog, shipped_rules_dir
 from eligibility.catalog.validation import validate
 from eligibility.errors import CatalogError
@@ -27,6 +28,10 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
     root = Path(directory) if directory is not None else shipped_rules_dir()
     key = root.resolve()
     if key not in _CACHE:
+        stored = cache.load(root)  # kept by an earlier run, for these very bytes and code
+        if stored is not None:
+            _CACHE[key] = stored
+            return stored
         catalog, problems = read_catalog(root)
         if catalog is not None:
             problems += validate(catalog)
@@ -38,4 +43,5 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
                                                   else "")
             raise CatalogError(f"{first}{more}", hint=f"run `{command}` to see them all")
         _CACHE[key] = catalog
+        cache.store(root, catalog)
     return _CACHE[key]

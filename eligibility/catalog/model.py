@@ -562,9 +562,10 @@ class _Compiler:
                 "(declare a new one in facts.yaml)", "unknown-fact")
             return None
         if op not in OPERATORS_BY_KIND[spec.kind]:
+            usable = sorted(OPERATORS_BY_KIND[spec.kind])
             bad(f"condition {node_id}: operator '{op}' does not apply to {fact} ({spec.kind})",
-                f"use one of: {', '.join(sorted(OPERATORS_BY_KIND[spec.kind]))}",
-                "operator-mismatch")
+                f"use one of: {', '.join(usable)}" if usable else
+                f"no rule can test a {spec.kind} fact yet", "operator-mismatch")
             return None
         listed = op in ("in", "not_in", "includes", "excludes")
         values = value if listed else [value]

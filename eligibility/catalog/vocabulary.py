@@ -36,7 +36,9 @@ OPERATORS_BY_KIND: dict[str, frozenset[str]] = {
     "bool": frozenset({"eq", "ne"}),
     "count": frozenset({"eq", "ne", "lt", "le", "gt", "ge"}),
     "amount": frozenset({"eq", "ne", "lt", "le", "gt", "ge"}),
-    "date": frozenset({"eq", "ne", "lt", "le", "gt", "ge"}),
+    # A date is a profile field (schema, form, CSV) no rule tests yet: the engine adapter
+    # encodes numbers, booleans, levels and codes only.
+    "date": frozenset(),
     "level": frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"}),
     "enum": frozenset({"eq", "ne", "in", "not_in"}),
     "text": frozenset({"eq", "ne", "in", "not_in"}),
@@ -179,9 +181,14 @@ class Vocabulary:
     facts: tuple[Fact, ...]
     titles: tuple[tuple[str, Text], ...] = ()  # (profile section, its title)
     _by_path: dict[str, Fact] = field(init=False, repr=False, compare=False, hash=False)
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_path", {f.path: f for f in self.facts})
+        object.__setattr__(self, "_hash", hash((self.facts, self.titles)))
+
+    def __hash__(self) -> int:  # computed once: the profile model is looked up per profile
+        return self._hash
 
     def __getitem__(self, path: str) -> Fact:
         return self._by_path[path]

@@ -140,7 +140,10 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
 def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang: str,
                     rules: str | None, engine: str) -> None:
     """The full derivation for one brick: each condition, the fact it read, held or
-    failed, its citation, and what would make it hold."""
+    failed, its citation, and what would make it hold.
+
+    Exit 0 when the brick is eligible, 1 when it is not, 2 on bad input.
+    """
     catalog = catalog_from(rules)
     day = parse_date(as_of)
     brick_id = catalog.brick_id(brick, source="BRICK")

@@ -585,6 +585,8 @@ class DurableEngine:
         for chunk in self._chunks:
             paths = {path_of_key[k] for k in chunk.keys}
             chunk.fields = [p for p in field_order if p in paths]
+        self._one_chunk = len(self._chunks) == 1 and self._chunks[0].fields == field_order
+        self._rule_of[_CATCH_ALL] = (len(nodes), True)  # a slot past the nodes: ignored
 
     def _ensure_rulesets(self) -> None:
         """Create the rulesets in this process (again in a forked child)."""
@@ -636,9 +638,12 @@ class DurableEngine:
         if os.getpid() != self._pid:
             self._ensure_rulesets()
         with self._lock:
-            for chunk in self._chunks:
-                pairs = "".join("," + encoded[p] for p in chunk.fields if p in encoded)
-                fired.extend(self._run(chunk, pairs))
+            if self._one_chunk:  # every field read by the one ruleset, in field order
+                fired = self._run(self._chunks[0], "".join("," + e for e in encoded.values()))
+            else:
+                for chunk in self._chunks:
+                    pairs = "".join("," + encoded[p] for p in chunk.fields if p in encoded)
+                    fired.extend(self._run(chunk, pairs))
         return self._outcome(fired, facts)
 
     def _run(self, chunk: _Chunk, pairs: str) -> list[str]:
@@ -665,17 +670,18 @@ class DurableEngine:
                     _OBSERVED: "the fact was already asserted"}.get(code, f"result {code}")
             raise EngineError(f"durable-rules did not take the fact {text}: {what}")
         names: list[str] = []
+        append, following = names.append, _dre.complete_and_start_action
         limit = len(chunk.rules) + 2
         try:
             result = _dre.start_action_for_state(handle, state)
             message = result[1] if result else None
+            chunk.used = chunk.used or message is not None
             while message is not None:
-                chunk.used = True
-                names.append(message[2:message.index('"', 2)])
+                append(message[2:message.index('"', 2)])  # '{"name":{...'
                 if len(names) > limit:
                     _dre.abandon_action(handle, state)
                     raise EngineError(f"durable-rules fired more than {limit} actions")
-                message = _dre.complete_and_start_action(handle, state)
+                message = following(handle, state)
             _dre.retract_fact(handle, text)
         except EngineError:
             self._drop_state(chunk)
@@ -699,19 +705,19 @@ class DurableEngine:
                 _dre.delete_state(chunk.handle, sid)
 
     def _outcome(self, fired: list[str], facts: Mapping[str, Any]) -> dict[str, Truth]:
-        values: list[Truth] = [None] * len(self._nodes)
+        values: list[Truth] = [None] * (len(self._nodes) + 1)  # the last: the catch-all's
         rule_of = self._rule_of
         for name in fired:
-            if name == _CATCH_ALL:
-                continue
             found = rule_of.get(name)
             if found is None:
                 raise EngineError(f"durable-rules fired an unknown rule {name!r}")
             node, outcome = found
-            if values[node] is not None and values[node] != outcome:
+            before = values[node]
+            if before is not None and before is not outcome and node < len(self._nodes):
                 raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
                                   "both true and false")
             values[node] = outcome
+        values.pop()
         # Checked before use: a leaf on a known fact is decided, on an unknown one is not.
         for i, fact in self._leaves:
             if (values[i] is None) is (fact in facts):

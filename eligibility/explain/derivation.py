@@ -138,6 +138,18 @@ def _rule_of(catalog: Catalog, rule_id: str) -> Rule:
     return rule
 
 
+def reason_text(reason: Reason, catalog: Catalog, lang: str) -> str:
+    """What a reason says in one sentence (the JSON ``message``; a because's headline)."""
+    if reason.kind == AVAILABILITY:
+        brick = catalog.bricks[reason.rule.rsplit(".", 1)[0]]
+        versions = join((version_label(catalog, v, lang) for v in brick.versions), lang)
+        return t(lang, "available_under", versions=versions)
+    if reason.kind == REQUIREMENT:
+        assert reason.brick is not None
+        return t(lang, "requires_brick", label=catalog.bricks[reason.brick].label(lang))
+    return _rule_of(catalog, reason.rule).message(lang)
+
+
 def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Because:
     """What to say about one reason of a verdict (its source and citation are those the
     reason carries: in force at the date, for a temporary law)."""
@@ -145,10 +157,8 @@ def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Bec
     details: list[str] = []
     nested: tuple[Because, ...] = ()
     nested_intro = ""
+    text = reason_text(reason, catalog, lang)
     if reason.kind == AVAILABILITY:
-        brick = catalog.bricks[reason.rule.rsplit(".", 1)[0]]
-        versions = join((version_label(catalog, v, lang) for v in brick.versions), lang)
-        text = t(lang, "available_under", versions=versions)
         applicable = ev.facts.get("convention.applicable")
         if reason.held is False:
             details.append(t(lang, "not_under", commune=commune,
@@ -160,7 +170,6 @@ def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Bec
                                  version=version_label(catalog, in_force, lang)))
     elif reason.kind == REQUIREMENT:
         assert reason.brick is not None
-        text = t(lang, "requires_brick", label=catalog.bricks[reason.brick].label(lang))
         if reason.brick in ev.held:  # held on the date (facts.held_on)
             details.append(t(lang, "required_held", commune=commune))
         elif reason.brick not in ev.requested:
@@ -173,11 +182,8 @@ def because_of(reason: Reason, ev: Evaluation, lang: str, depth: int = 0) -> Bec
                            if r.held in causes)
             if nested:
                 nested_intro = t(lang, "required_fails", status=t(lang, other.status))
-    else:
-        rule = _rule_of(catalog, reason.rule)
-        text = rule.message(lang)
-        if reason.kind in (COMMON, CONDITION):
-            details.append(_observed(rule.condition, ev, commune, lang))
+    elif reason.kind in (COMMON, CONDITION):
+        details.append(_observed(_rule_of(catalog, reason.rule).condition, ev, commune, lang))
     return Because(reason.rule, reason.held, text, tuple(details), reason.source,
                    reason.citation, nested, nested_intro)
 

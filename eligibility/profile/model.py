@@ -259,6 +259,12 @@ class Profile(_Strict):
     def held(self) -> frozenset[str]:
         return frozenset(s.brick for s in self.subscriptions)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A derived model is not reachable by its name: pickle (worker processes) rebuilds
+        # it from its vocabulary, then the profile from its data, already validated.
+        vocabulary = getattr(type(self), "__vocabulary__", None)
+        return (_rebuild, (vocabulary, self.model_dump(mode="python")))
+
     def with_changes(self, changes: dict[str, object]) -> Profile:
         """A copy with dotted fields set (``{"network.fibre": "ftto"}``)."""
         data = self.model_dump(mode="python")
@@ -350,7 +356,12 @@ def profile_model(vocabulary: Vocabulary) -> type[Profile]:
     built: type[Profile] = create_model("Profile", __base__=Profile, __module__=__name__,
                                         **fields)
     built.__doc__ = Profile.__doc__
+    built.__vocabulary__ = vocabulary  # type: ignore[attr-defined]
     return built
+
+
+def _rebuild(vocabulary: Vocabulary, data: dict[str, Any]) -> Profile:
+    return profile_model(vocabulary).model_validate(data)
 
 
 def model_for(catalog: Catalog) -> type[Profile]:

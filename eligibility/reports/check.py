@@ -27,8 +27,10 @@ from eligibility.explain.derivation import (
     BrickExplanation,
     because_of,
     explain_verdict,
+    help_lines,
     leaf_lines,
     read_facts,
+    reason_text,
     rule_name,
     step_text,
 )
@@ -205,9 +207,10 @@ def check_markdown(ev: Evaluation, lang: str = "fr") -> str:
     return "\n".join(lines)
 
 
-def _reason_json(ev: Evaluation, reason: Reason, lang: str, said: Because) -> dict[str, Any]:
+def _reason_json(ev: Evaluation, reason: Reason, lang: str) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rule": reason.rule, "held": reason.held, "message": said.text,
+        "rule": reason.rule, "held": reason.held,
+        "message": reason_text(reason, ev.catalog, lang),
         "source": reason.source, "citation": reason.citation,
         "kind": reason.kind, "assumption": reason.is_assumption,
         **ev.catalog.provenance(reason.rule, ev.as_of),  # quote, dated basis
@@ -241,24 +244,23 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
     """The JSON answer of ``check --format json`` (CONTRACT §4) as data, with its ``provenance``."""
     bricks = []
     for verdict in ev.shown():
-        e = explain_verdict(ev, verdict, lang)
-        said = _said(ev, e, verdict, lang)
+        helps, plan = help_lines(ev, verdict, lang)  # the JSON says no chain of because
         entry: dict[str, Any] = {
             "id": verdict.brick,
             "name": ev.catalog.bricks[verdict.brick].title(lang),
             "status": verdict.status,
-            "reasons": [_reason_json(ev, r, lang, said[r.rule]) for r in verdict.reasons],
+            "reasons": [_reason_json(ev, r, lang) for r in verdict.reasons],
             "requires": list(verdict.requires),
             "missing": list(verdict.missing),
-            "remediation": e.help,
+            "remediation": helps,
         }
-        if e.plan is not None:
-            entry["plan"] = {"feasible": e.plan.feasible, "steps": [
+        if plan is not None:
+            entry["plan"] = {"feasible": plan.feasible, "steps": [
                 {"rule": s.rule, "kind": s.kind, "field": s.field,
                  "from": _json_value(s.current), "to": _json_value(s.value),
-                 "brick": s.brick, "text": step_text(s, ev, lang)} for s in e.plan.steps],
-                "find_out": list(e.plan.find_out), "out_of_reach": list(e.plan.out_of_reach)}
-        entry["assumptions"] = e.assumptions
+                 "brick": s.brick, "text": step_text(s, ev, lang)} for s in plan.steps],
+                "find_out": list(plan.find_out), "out_of_reach": list(plan.out_of_reach)}
+        entry["assumptions"] = [r.rule for r in verdict.reasons if r.is_assumption]
         bricks.append(entry)
     counts = Counter(b["status"] for b in bricks)
     return {

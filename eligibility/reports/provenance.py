@@ -62,11 +62,13 @@ def _stamp(moment: dt.datetime) -> str:
     return utc.isoformat() + "Z"
 
 
-def provenance(catalog: _HasContentHash, as_of: dt.date,
+def provenance(catalog: _HasContentHash, as_of: dt.date | None,
                at: dt.datetime | None = None) -> dict[str, Any]:
-    """The ``provenance`` object of a JSON answer (``at`` defaults to ``generated_at()``)."""
+    """The ``provenance`` object of a JSON answer (``at`` defaults to ``generated_at()``);
+    ``as_of`` is None (``null``) for an answer about the catalog itself, held on no date."""
     return {"tool": TOOL, "version": tool_version(), "catalog": catalog.content_hash,
-            "as_of": as_of.isoformat(), "generated_at": _stamp(at or generated_at())}
+            "as_of": as_of.isoformat() if as_of else None,
+            "generated_at": _stamp(at or generated_at())}
 
 
 def csv_cells(catalog: _HasContentHash, as_of: dt.date,

@@ -245,9 +245,10 @@ class Context:
         return cls(catalog, engine, {r.id: r for r in catalog.rules()})
 
     def evaluate(self, case: Case, engine: EngineName | None = None,
-                 profile: Profile | None = None) -> Evaluation:
+                 profile: Profile | None = None, plans: bool = False) -> Evaluation:
+        # Plans only where a property reads them (remediation plans for itself).
         return check(self.catalog, profile or case.profile, case.as_of, case.requested_list,
-                     engine=engine or self.engine, plans=False)  # remediation plans itself
+                     engine=engine or self.engine, plans=plans)
 
 
 def _held(value: bool | None) -> str:
@@ -522,7 +523,7 @@ def _reasons_problem(verdict: Verdict) -> str | None:
 
 
 def check_reasons(ctx: Context, case: Case) -> Failure | None:
-    ev = ctx.evaluate(case)
+    ev = ctx.evaluate(case, plans=True)  # the JSON shows the plans
     detail: list[str] = []
     rules: list[str] = []
     for verdict in ev.verdicts.values():

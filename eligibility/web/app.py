@@ -59,6 +59,7 @@ from eligibility.profile.model import Profile
 from eligibility.reports.check import _header as render_header
 from eligibility.reports.check import _summary as render_summary
 from eligibility.reports.check import check_json_data, check_markdown, explanations
+from eligibility.reports.provenance import footer as provenance_footer
 from eligibility.web import form as forms
 from eligibility.web.rules_view import (
     brick_page,
@@ -315,7 +316,9 @@ def create_app(rules: str | None = None, engine: EngineName = "durable") -> Flas
         state = evaluate(form_of_request(), _lang())
         if state["evaluation"] is None:
             return page(values_of_form(form_of_request()), state, 422)
-        return render_template("print.html", state=state, printing=True)
+        evaluation = state["evaluation"]  # attached to a council note: say what produced it
+        produced = provenance_footer(evaluation.catalog, evaluation.as_of, _lang())
+        return render_template("print.html", state=state, printing=True, provenance=produced)
 
     # --- audit ---------------------------------------------------------------------
 

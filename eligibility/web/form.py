@@ -27,7 +27,6 @@ from eligibility.errors import InputError
 from eligibility.profile.model import Profile
 
 MEMBER = "nimes-metropole"
-UNKNOWN = ""  # the value of "je ne sais pas"
 _DATE_FR = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _DATE_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -135,10 +134,6 @@ def sections(catalog: Catalog, lang: str) -> list[Section]:
                    "Authorisations, planning and tools"), others),
         Section(tr(lang, "Les finances", "Finances"), finances),
     ]
-
-
-def known_fields(catalog: Catalog) -> set[str]:
-    return {q.name for s in sections(catalog, "fr") for q in s.questions}
 
 
 # --- form -> profile -------------------------------------------------------------------

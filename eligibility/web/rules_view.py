@@ -14,6 +14,7 @@ from eligibility.catalog.conditions import Condition, Leaf, children
 from eligibility.catalog.model import Brick, Catalog, Rule
 from eligibility.explain.derivation import describe_test, fact_label
 from eligibility.reports.graph import withdrawn
+from eligibility.reports.provenance import provenance
 
 VERIFY_EXAMPLES = 20
 VERIFY_SEED = 2022
@@ -137,6 +138,7 @@ def catalog_json(catalog: Catalog, lang: str) -> dict[str, Any]:
                     "replaced_by": b.replaced_by.brick if b.replaced_by else None,
                     "rules": [_rule_json(r, lang) for r in b.conditions]}
                    for b in catalog.bricks.values()],
+        "provenance": provenance(catalog, None),
     }
 
 

@@ -226,10 +226,6 @@ def version_label(catalog: Catalog | None, version: str | None, lang: str,
     return the(label, lang) if article else label
 
 
-def status_word(status: str, lang: str) -> str:
-    return t(lang, status)
-
-
 # --- shared helpers of the feature wording modules (audit, costs, rules) ---------------
 
 _T = TypeVar("_T")
