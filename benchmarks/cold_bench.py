@@ -56,7 +56,14 @@ def _uncompiled() -> list[str]:
     missing = []
     for source in sorted((ROOT / "eligibility").rglob("*.py")):
         compiled = Path(importlib.util.cache_from_source(str(source)))
-        if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+        info = source.stat()
+        try:
+            header = compiled.read_bytes()[:16]  # magic, flags, source mtime, source size
+        except OSError:
+            header = b""
+        if (len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER
+                or int.from_bytes(header[8:12], "little") != int(info.st_mtime) & 0xFFFFFFFF
+                or int.from_bytes(header[12:16], "little") != info.st_size & 0xFFFFFFFF):
             missing.append(str(source.relative_to(ROOT)))
     return missing
 

@@ -12,6 +12,7 @@ The table below is the README's "Architecture" diagram; change both together.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import subprocess
 import sys
@@ -108,6 +109,7 @@ def layer_package(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+@functools.cache  # parsed once for all the tests of this file (do not mutate it)
 def import_graph(root: Path = ROOT) -> dict[str, dict[str, int]]:
     modules = all_modules(root)
     graph: dict[str, dict[str, int]] = {}
@@ -187,7 +189,7 @@ def test_layers_import_only_lower_layers() -> None:
 
 
 def test_no_import_cycle() -> None:
-    found = cycles(import_graph())
+    found = cycles(import_graph(ROOT))
     new = [c for c in found if tuple(c) not in ALLOWED_CYCLES]
     stale = sorted(ALLOWED_CYCLES - {tuple(c) for c in found})
     assert not new, "import cycles (lazy imports included):\n" + "\n".join(
@@ -198,7 +200,7 @@ def test_no_import_cycle() -> None:
 def test_the_walk_sees_lazy_imports() -> None:
     # The walk must not be fooled by an import inside a function: the web is imported
     # lazily by the CLI's ``serve``, so that edge must be in the graph.
-    graph = import_graph()
+    graph = import_graph(ROOT)
     assert any(t.startswith("eligibility.web") for src in graph
                if src.startswith("eligibility.cli") for t in graph[src])
 

@@ -79,7 +79,7 @@ class _Snapshot:
 class CommuneAuditor:
     """Audits one profile on several dates."""
 
-    def __init__(self, catalog: Catalog, profile: Profile, engine: str) -> None:
+    def __init__(self, catalog: Catalog, profile: Profile, engine: EngineName) -> None:
         self.catalog = catalog
         self.profile = profile
         self.engine: EngineName = "reference" if engine == "reference" else "durable"

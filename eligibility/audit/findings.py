@@ -36,12 +36,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
 from eligibility.audit.inputs import Rejected
-from eligibility.catalog.model import Catalog
+from eligibility.catalog.model import SEVERITIES, Catalog, Severity
+from eligibility.evaluation.verdicts import EngineName, Status
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
-DEFAULT_ENGINE = "durable"
+SEVERITY_RANK: dict[Severity, int] = {s: i for i, s in enumerate(SEVERITIES)}
+DEFAULT_ENGINE: EngineName = "durable"
 
 # Finding kinds (the ``kind`` field of a finding; ``rule`` names the catalog rule).
 Kind = Literal["fails", "withdrawn", "not-in-version", "undetermined", "tool-replaced",
@@ -122,7 +121,7 @@ class Finding:
     versions: tuple[str | None, ...] = ()
     dates: tuple[dt.date, ...] = ()
     other: str | None = None
-    status: str | None = None
+    status: Status | None = None
     gone: tuple[str, ...] = ()
     drift: Drift | None = None
 
@@ -161,7 +160,7 @@ class CommuneAudit:
     cells: tuple[str, ...] = ()  # the matrix row (``eligibility.audit.summary.cells``)
     counts: tuple[int, int, int] = (0, 0, 0)  # errors, warnings, information
 
-    def count(self, severity: str) -> int:
+    def count(self, severity: Severity) -> int:
         return self.counts[SEVERITY_RANK[severity]]
 
 
@@ -173,7 +172,7 @@ class AuditOptions:
     as_of: dt.date
     compare: dt.date | None = None
     drop: tuple[str, ...] = ()
-    engine: str = DEFAULT_ENGINE
+    engine: EngineName = DEFAULT_ENGINE
 
 
 @dataclass
@@ -190,7 +189,7 @@ class AuditRun:
     def as_of(self) -> dt.date:
         return self.options.as_of
 
-    def findings(self, severity: str | None = None) -> Iterable[tuple[CommuneAudit, Finding]]:
+    def findings(self, severity: Severity | None = None) -> Iterable[tuple[CommuneAudit, Finding]]:
         for commune in self.communes:
             for finding in commune.findings:
                 if severity is None or finding.severity == severity:

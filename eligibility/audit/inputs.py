@@ -28,9 +28,10 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -60,8 +61,10 @@ PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's « Texte Unicode »
 XLSX_SUFFIXES = (".xlsx",)  # read by ``eligibility.documents.xlsx``, then parsed as a CSV matrix
 
-if not hasattr(yaml, "CSafeLoader"):  # pragma: no cover - PyYAML built without libyaml
-    yaml.CSafeLoader = yaml.SafeLoader  # type: ignore[misc]
+if TYPE_CHECKING:  # libyaml's loader has the pure-Python one's interface
+    _CSafeLoader = yaml.SafeLoader
+else:  # PyYAML built without libyaml has only the pure-Python loader
+    _CSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,7 @@ class _Unusual(Exception):
 _SAFE = yaml.constructor.SafeConstructor()
 _STR, _MAP, _SEQ, _INT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
                           "tag:yaml.org,2002:seq", "tag:yaml.org,2002:int")
-_SCALARS = {
+_SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
     "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
     "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
     "tag:yaml.org,2002:int": _SAFE.construct_yaml_int,
@@ -260,24 +263,27 @@ _SCALARS = {
 
 @functools.lru_cache(maxsize=1 << 16)
 def _resolved(kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
-    return yaml.resolver.Resolver.resolve(_RESOLVER, kind, value, implicit)
+    return _resolve(_RESOLVER, kind, value, implicit)
 
 
 _RESOLVER = yaml.resolver.Resolver()
-_NOTHING: dict[Any, Any] = {}
+_resolve: Callable[[yaml.resolver.Resolver, Any, str, tuple[bool, bool]], str] = (
+    yaml.resolver.Resolver.resolve)  # the tag of a scalar or collection (untyped in PyYAML)
+_NOTHING: dict[Any, None] = {}  # never written: its get and clear are no-ops in C
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+class _Loader(_CSafeLoader):
     """libyaml with PyYAML's safe resolver, its answers remembered (a node's tag depends
     only on its kind, text and style: the safe loader has no path resolvers, so the
     path hooks have nothing to do)."""
 
     resolve = staticmethod(_resolved)
-    descend_resolver = staticmethod(_NOTHING.get)
-    ascend_resolver = staticmethod(_NOTHING.copy)
+    # A builtin no-op, called once per collection node: its parameters are positional-only.
+    descend_resolver = staticmethod(_NOTHING.get)  # type: ignore[assignment]
+    ascend_resolver = staticmethod(_NOTHING.clear)
 
 
-assert not yaml.CSafeLoader.yaml_path_resolvers, "the fast YAML path assumes no path resolvers"
+assert not _CSafeLoader.yaml_path_resolvers, "the fast YAML path assumes no path resolvers"
 
 
 def _fast_yaml(text: str) -> Any:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
-from eligibility.audit.findings import OPEN, SEVERITIES, SEVERITY_RANK, AuditRun, CommuneAudit
-from eligibility.catalog.model import Catalog
+from eligibility.audit.findings import OPEN, SEVERITY_RANK, AuditRun, CommuneAudit
+from eligibility.catalog.model import SEVERITIES, Catalog, Severity
+
+FailOn = Literal["error", "warning", "never"]
+"""``audit --fail-on``: the least severe finding that makes the exit code 1, or never."""
 
 CELL_OK, CELL_WARN, CELL_ERROR, CELL_UNKNOWN, CELL_OPEN, CELL_NONE = (
     "ok", "warning", "error", "undetermined", "open", "none")
@@ -68,12 +72,12 @@ def brick_summaries(run: AuditRun) -> list[BrickSummary]:
     return summaries
 
 
-def totals(run: AuditRun) -> dict[str, int]:
+def totals(run: AuditRun) -> dict[Severity, int]:
     counts = Counter(f.severity for c in run.communes for f in c.findings)
     return {s: counts.get(s, 0) for s in SEVERITIES}
 
 
-def exit_code(run: AuditRun, fail_on: str) -> int:
+def exit_code(run: AuditRun, fail_on: FailOn) -> int:
     """2 when an input was bad; 1 when a finding reaches ``fail_on``; else 0."""
     if run.rejected:
         return 2

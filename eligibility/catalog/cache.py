@@ -2,9 +2,10 @@
 and compile the same YAML again (issue 12: about a fifth of a cold ``check``).
 
 Never stale, by its key: the SHA-256 of the catalog folder's bytes (``content_hash``),
-of the bytes of every module of this package (the code that reads a catalog, and the
-classes a stored one is made of), the Python version, and the folder as given and as
-resolved (the catalog keeps its path for messages). A byte changed anywhere is another
+of every module of this package by path, size and modification time (the code that
+reads a catalog and the classes a stored one is made of; the test Python applies to
+its own bytecode), the Python version, and the folder as given and as resolved (the
+catalog keeps its path for messages). A byte changed anywhere is another
 key. Only a catalog loaded without error is stored.
 
 Safe to read: entries live in ``$XDG_CACHE_HOME/eligibility`` (``~/.cache/eligibility``),
@@ -49,11 +50,21 @@ def cache_dir() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _code_hash() -> str:
+    """The package's modules by path, size and modification time: what Python itself
+    trusts to reuse their bytecode (reading them all would cost more than the YAML)."""
     digest = hashlib.sha256(sys.version.encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        data = path.read_bytes()
-        digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0{len(data)}\0".encode())
-        digest.update(data)
+    pending = [str(_PACKAGE)]
+    found: list[tuple[str, int, int]] = []
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    pending.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    info = entry.stat()
+                    found.append((entry.path, info.st_size, info.st_mtime_ns))
+    for path, size, mtime in sorted(found):
+        digest.update(f"{path}\0{size}\0{mtime}\0".encode())
     return digest.hexdigest()
 
 

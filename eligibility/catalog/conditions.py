@@ -11,14 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeGuard, Union, get_args
 
 Truth = bool | None
 """Three-valued truth: True (holds), False (fails), None (depends on unknown facts)."""
 
 Operator = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "includes", "excludes"]
-OPERATORS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in",
-                              "includes", "excludes")
+OPERATORS: tuple[Operator, ...] = get_args(Operator)
+
+
+NEGATED: dict[Operator, Operator] = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt",
+                                     "le": "gt", "gt": "le", "in": "not_in", "not_in": "in"}
+"""The operator of the opposite test, for each test on one value (``not includes (a, b)``
+is no single test: it is ``excludes a`` or ``excludes b``)."""
+
+
+def is_operator(name: object) -> TypeGuard[Operator]:
+    """Whether ``name`` (read from a file) is an operator of the condition language."""
+    return name in OPERATORS
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class Leaf:
 
     node_id: str
     fact: str
-    op: str
+    op: Operator
     value: Any
     rank: Mapping[str, int] | None = None
 
@@ -72,18 +82,19 @@ def evaluate_leaf(leaf: Leaf, facts: Mapping[str, Any]) -> Truth:
         return actual not in expected
     if leaf.rank is not None:
         actual, expected = leaf.rank[actual], leaf.rank[expected]
+    # Facts are plain values (numbers, strings, ranks): each comparison gives a bool.
     if op == "eq":
-        return actual == expected
+        return bool(actual == expected)
     if op == "ne":
-        return actual != expected
+        return bool(actual != expected)
     if op == "lt":
-        return actual < expected
+        return bool(actual < expected)
     if op == "le":
-        return actual <= expected
+        return bool(actual <= expected)
     if op == "gt":
-        return actual > expected
+        return bool(actual > expected)
     if op == "ge":
-        return actual >= expected
+        return bool(actual >= expected)
     raise ValueError(f"unknown operator {op!r}")
 
 

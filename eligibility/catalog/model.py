@@ -206,6 +206,12 @@ class Version:
     quote: str | None = None
 
 
+Severity = Literal["error", "warning", "info"]
+"""How bad a problem or an audit finding is: an error blocks (the catalog is unusable, the
+commune is not entitled), a warning is to look at, information is for the record."""
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # worst first
+
+
 @dataclass
 class Problem:
     """Something wrong in the catalog: where, what, and how to fix it.
@@ -218,7 +224,7 @@ class Problem:
     rule: str | None
     message: str
     hint: str | None = None
-    severity: str = "error"
+    severity: Severity = "error"
     code: str | None = None
     line: int | None = None  # in ``file``, when known
 
@@ -472,9 +478,10 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         info = current.model_fields.get(str(part))
         current = _model_in(info.annotation) if info is not None else None
     if current is None:  # somewhere unexpected: every key the formats know
-        models = [BrickData, RuleData, RequirementData, AvailabilityData, CatalogData,
-                  VersionData, ReplacementData, ToolReplacementData, Text, PeriodData,
-                  FactsData, FactData, ValueData, DerivedData]
+        models: list[type[BaseModel]] = [
+            BrickData, RuleData, RequirementData, AvailabilityData, CatalogData, VersionData,
+            ReplacementData, ToolReplacementData, Text, PeriodData, FactsData, FactData,
+            ValueData, DerivedData]
         return sorted({name for m in models for name in m.model_fields})
     return [info.alias or name for name, info in current.model_fields.items()]  # "from"
 
@@ -490,7 +497,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _rule_id_at(data: Any, loc: tuple) -> str | None:
+def _rule_id_at(data: Any, loc: tuple[Any, ...]) -> str | None:
     """The id of the nearest rule or brick around a location, to name it in a message."""
     node, found = data, None
     for part in loc:
@@ -528,9 +535,10 @@ class _Compiler:
                     return None
                 children = [self.condition(c, f"{node_id}/{i}", file, rule)
                             for i, c in enumerate(items)]
-                if any(c is None for c in children):
+                kids = [c for c in children if c is not None]
+                if len(kids) < len(children):
                     return None
-                return cls(node_id, tuple(children))  # type: ignore[arg-type]
+                return cls(node_id, tuple(kids))
         if keys == {"not"}:
             child = self.condition(expr["not"], f"{node_id}/0", file, rule)
             return None if child is None else Not(node_id, child)

@@ -35,7 +35,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, evaluate_leaf
+from eligibility.catalog.conditions import (
+    NEGATED,
+    All,
+    Any_,
+    Condition,
+    Leaf,
+    Not,
+    Operator,
+    evaluate_leaf,
+)
 
 if TYPE_CHECKING:
     from eligibility.catalog.model import Catalog
@@ -43,9 +52,6 @@ if TYPE_CHECKING:
 # Branches explored before the search gives up and answers "satisfiable" (the safe
 # answer: lint then reports nothing). Real catalogs need a handful.
 BUDGET = 100_000
-
-_FLIP = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le",
-         "in": "not_in", "not_in": "in"}
 
 
 # --- abstract values: what a fact may still be -----------------------------------------
@@ -222,11 +228,11 @@ def nnf(condition: Condition, positive: bool = True) -> Condition:
         return keep(condition.node_id, kids)
     if positive:
         return condition
-    if condition.op in _FLIP:
-        return Leaf(condition.node_id, condition.fact, _FLIP[condition.op], condition.value,
+    if condition.op in NEGATED:
+        return Leaf(condition.node_id, condition.fact, NEGATED[condition.op], condition.value,
                     condition.rank)
     # Not (all of the values included) = one of them excluded, and the other way round.
-    flipped = "excludes" if condition.op == "includes" else "includes"
+    flipped: Operator = "excludes" if condition.op == "includes" else "includes"
     return Any_(condition.node_id, tuple(
         Leaf(condition.node_id, condition.fact, flipped, (v,), condition.rank)
         for v in condition.value))

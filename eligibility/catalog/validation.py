@@ -26,6 +26,7 @@ from eligibility.catalog.model import (
     PeriodData,
     Problem,
     Rule,
+    Severity,
     normalise_space,
     note_path,
 )
@@ -40,10 +41,11 @@ from eligibility.catalog.satisfiability import (
 BASE = "conseil-assistance"
 """The base brick (CONTRACT §1): the only one without technical prerequisites."""
 
-ERROR, WARNING = "error", "warning"
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 
 # Every code lint reports, with its severity and what it means.
-CODES: dict[str, tuple[str, str]] = {
+CODES: dict[str, tuple[Severity, str]] = {
     "unreadable": (ERROR, "a file cannot be read"),
     "malformed-yaml": (ERROR, "a file is not valid YAML"),
     "schema": (ERROR, "a field is missing or has the wrong type"),

@@ -17,7 +17,7 @@ import click
 
 from eligibility.audit.batch import run_audit
 from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions
-from eligibility.audit.summary import exit_code
+from eligibility.audit.summary import FailOn, exit_code
 from eligibility.cli.options import (
     as_of_option,
     catalog_files,
@@ -34,7 +34,7 @@ from eligibility.cli.options import (
     write_chunks,
 )
 from eligibility.errors import InputError, InputErrors, OutputError
-from eligibility.evaluation.check import ENGINES
+from eligibility.evaluation.check import ENGINES, EngineName
 from eligibility.reports.audit import FORMATS, render_chunks
 
 
@@ -85,8 +85,8 @@ class ProgressBar:
               help="durable-rules engine, or the reference evaluator (same verdicts).")
 @max_input_size_option
 def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None,
-                  drop: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
-                  jobs: int | None, lang: str, rules: str | None, engine: str) -> None:
+                  drop: tuple[str, ...], fmt: str, output: str | None, fail_on: FailOn,
+                  jobs: int | None, lang: str, rules: str | None, engine: EngineName) -> None:
     """Audit the bricks communes hold: files, folders (every .yaml, .yml, .json inside)
     and CSV or XLSX matrices (commune × brick), mixed; - reads standard input (a profile, or a
     CSV matrix).

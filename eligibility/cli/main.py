@@ -108,7 +108,7 @@ def _bricks(catalog: Catalog, names: tuple[str, ...]) -> list[str] | None:
 @engine_option
 @max_input_size_option
 def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt: str, lang: str,
-                  rules: str | None, engine: str) -> None:
+                  rules: str | None, engine: EngineName) -> None:
     """Verdict for each requested brick, with reasons and remediation.
 
     PROFILE is a YAML or JSON file, or - for standard input.
@@ -121,7 +121,7 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
     chosen = _bricks(catalog, bricks)
     commune = load_profile(profile, catalog)
     # --brick chooses what is shown; what the commune asks for stays its `requests`.
-    evaluation = check(catalog, commune, day, engine=engine, show=chosen)  # type: ignore[arg-type]
+    evaluation = check(catalog, commune, day, engine=engine, show=chosen)
     render = {"text": check_text, "json": check_json, "markdown": check_markdown}[fmt]
     click.echo(render(evaluation, lang))
     sys.exit(evaluation.exit_code())  # CONTRACT §3, decided by the library
@@ -138,7 +138,7 @@ def check_command(profile: str, bricks: tuple[str, ...], as_of: str | None, fmt:
 @engine_option
 @max_input_size_option
 def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang: str,
-                    rules: str | None, engine: str) -> None:
+                    rules: str | None, engine: EngineName) -> None:
     """The full derivation for one brick: each condition, the fact it read, held or
     failed, its citation, and what would make it hold.
 
@@ -149,7 +149,7 @@ def explain_command(profile: str, brick: str, as_of: str | None, fmt: str, lang:
     brick_id = catalog.brick_id(brick, source="BRICK")
     commune = load_profile(profile, catalog)
     # The same verdict as `check` gives: the commune's requests stay what it asks for.
-    evaluation = check(catalog, commune, day, engine=engine,  # type: ignore[arg-type]
+    evaluation = check(catalog, commune, day, engine=engine,
                        show=[brick_id])
     if fmt == "json":  # the one brick shown, as `check --brick BRICK --format json`
         click.echo(check_json(evaluation, lang))

@@ -154,8 +154,9 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def describe_yaml_error(error: yaml.YAMLError) -> str:
-    """``malformed YAML at line 3, column 5: key 'x' given twice``"""
+def describe_yaml_error(error: Exception) -> str:
+    """``malformed YAML at line 3, column 5: key 'x' given twice``: a ``yaml.YAMLError``
+    names its place; the ``ValueError`` of a bounded read says only what is wrong."""
     mark = getattr(error, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(error, "problem", None) or str(error)

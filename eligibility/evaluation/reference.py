@@ -26,10 +26,11 @@ from eligibility.evaluation.verdicts import (
     REQUIREMENT,
     Evaluation,
     Reason,
+    Status,
     Verdict,
 )
 from eligibility.profile.facts import held_on
-from eligibility.profile.model import Profile, Status
+from eligibility.profile.model import Profile
 
 
 def decide(catalog: Catalog, facts: Mapping[str, Any]) -> dict[str, Truth]:

@@ -29,7 +29,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not
+from eligibility.catalog.conditions import NEGATED, All, Any_, Condition, Leaf, Not
 from eligibility.catalog.model import Brick, Catalog
 from eligibility.evaluation.evaluate import evaluate_facts
 from eligibility.evaluation.plans import FIND_OUT, REQUEST, SET, SIGN, Plan, Step
@@ -57,10 +57,6 @@ class OutOfReach(Unsatisfiable):
         self.facts = facts
 
 
-_NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in",
-           "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
-
-
 def satisfying_value(leaf: Leaf, want: bool, current: Any, catalog: Catalog) -> Any:
     """A value of the leaf's fact for which the leaf is ``want``, closest to the test."""
     spec = catalog.facts.get(leaf.fact)
@@ -73,7 +69,7 @@ def satisfying_value(leaf: Leaf, want: bool, current: Any, catalog: Catalog) -> 
             return sorted(have | wanted) if want else sorted(have | {value[0]})
         return sorted(have - wanted) if op == "excludes" else sorted(have - {value[0]})
     if not want:
-        op = _NEGATE[op]
+        op = NEGATED[op]
     if op == "eq":
         return value
     if op == "in":
@@ -222,8 +218,8 @@ def apply_plan(profile: Profile, steps: tuple[Step, ...] | list[Step], as_of: dt
         if step.kind == SET:
             assert step.field is not None
             changes[step.field] = step.value
-        elif step.kind == REQUEST and step.brick not in requests:
-            requests.append(step.brick)  # type: ignore[arg-type]
+        elif step.kind == REQUEST and step.brick is not None and step.brick not in requests:
+            requests.append(step.brick)
         elif step.kind == SIGN:
             history = []
             if profile.convention is not None:

@@ -26,10 +26,21 @@ from eligibility.catalog.vocabulary import DERIVATIONS
 from eligibility.errors import EXIT_FAILED, EXIT_OK  # CONTRACT §3
 from eligibility.evaluation.plans import Plan
 from eligibility.profile.facts import held_on
-from eligibility.profile.model import Profile, Status
+from eligibility.profile.model import Profile
 
+Status = Literal["eligible", "ineligible", "undetermined", "unavailable"]
+"""A brick's verdict (CONTRACT §3): ``unavailable`` under the convention or on the date,
+else ``ineligible`` when a rule fails, else ``undetermined`` when one depends on an
+unknown fact, else ``eligible``."""
+
+RuleKind = Literal["availability", "common", "requirement", "condition"]
+"""What a reason's rule is: the brick's availability, a rule common to every brick, a
+required brick, or one of the brick's own conditions."""
 # Rule kinds, in the order reasons are listed.
-AVAILABILITY, COMMON, REQUIREMENT, CONDITION = "availability", "common", "requirement", "condition"
+AVAILABILITY: RuleKind = "availability"
+COMMON: RuleKind = "common"
+REQUIREMENT: RuleKind = "requirement"
+CONDITION: RuleKind = "condition"
 
 EngineName = Literal["durable", "reference"]
 ENGINES: tuple[EngineName, ...] = ("durable", "reference")
@@ -40,7 +51,7 @@ class Reason:
     """One condition of a brick, decided: ``held`` is True, False or None (unknown)."""
 
     rule: str
-    kind: str
+    kind: RuleKind
     held: Truth
     source: str
     citation: str
@@ -201,7 +212,7 @@ class _Assembly:
         self.catalog = catalog
         # slot -> (rule id, kind, condition or None, dated rule or None, source, citation,
         # required brick)
-        self.slots: list[tuple[str, str, Condition | None, Any, str, str, str | None]] = []
+        self.slots: list[tuple[str, RuleKind, Condition | None, Any, str, str, str | None]] = []
         self.common = [self._slot(r.id, COMMON, r.condition, r) for r in catalog.common]
         self.bricks: dict[str, tuple[Brick, int, list[tuple[int, str]], list[int],
                                      tuple[str, ...]]] = {}
@@ -217,7 +228,7 @@ class _Assembly:
                                      tuple(r.brick for r in brick.requires))
         self.by_date: dict[dt.date, tuple[list[tuple[str, str]], dict[_Key, Reason]]] = {}
 
-    def _slot(self, rule_id: str, kind: str, condition: Condition | None, rule: Any,
+    def _slot(self, rule_id: str, kind: RuleKind, condition: Condition | None, rule: Any,
               source: str = "", citation: str = "", brick: str | None = None) -> int:
         self.slots.append((rule_id, kind, condition, rule, source, citation, brick))
         return len(self.slots) - 1
@@ -310,7 +321,7 @@ def _assembly(catalog: Catalog) -> _Assembly:
     return entry[1]
 
 
-def _rule_reason(rule_id: str, kind: str, source: str, citation: str, condition: Condition,
+def _rule_reason(rule_id: str, kind: RuleKind, source: str, citation: str, condition: Condition,
                  truths: Mapping[str, Truth]) -> Reason:
     return Reason(rule_id, kind, truths[condition.node_id], source, citation,
                   _unique(unknown_facts(condition, truths)))

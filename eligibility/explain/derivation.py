@@ -24,6 +24,7 @@ from eligibility.evaluation.verdicts import (
     REQUIREMENT,
     Evaluation,
     Reason,
+    Status,
     Verdict,
 )
 from eligibility.wording.i18n import join, t, value_label, version_label
@@ -55,7 +56,7 @@ class BrickExplanation:
     and its checked plan, the assumptions it rests on."""
 
     brick: str
-    status: str
+    status: Status
     title: str
     because: list[Because]
     missing: list[str]

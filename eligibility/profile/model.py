@@ -368,5 +368,3 @@ def model_for(catalog: Catalog) -> type[Profile]:
     """The profile model of ``catalog``."""
     return profile_model(catalog.facts)
 
-
-Status = Literal["eligible", "ineligible", "undetermined", "unavailable"]

@@ -17,10 +17,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from eligibility.audit.findings import OPEN, SEVERITIES, AuditRun, CommuneAudit, Finding
+from eligibility.audit.findings import OPEN, AuditRun, CommuneAudit, Finding
 from eligibility.audit.summary import BrickSummary, brick_summaries, cells, totals
-from eligibility.catalog.model import Catalog
+from eligibility.catalog.model import SEVERITIES, Catalog
 from eligibility.documents.bounded import markdown_text, spreadsheet_cell
+from eligibility.evaluation.verdicts import Status
 from eligibility.reports.provenance import CSV_COLUMNS as PROVENANCE_COLUMNS
 from eligibility.reports.provenance import csv_cells, provenance
 from eligibility.reports.provenance import footer as provenance_footer
@@ -35,7 +36,7 @@ FORMATS = ("text", "json", "markdown", "html", "csv")
 SYMBOL = {"ok": "✓", "warning": "!", "error": "✗", "undetermined": "?", "open": "○",
           "none": "·"}
 SEVERITY_SYMBOL = {"error": "✗", "warning": "!", "info": "i"}
-STATUSES = ("eligible", "undetermined", "ineligible", "unavailable")
+STATUSES: tuple[Status, ...] = ("eligible", "undetermined", "ineligible", "unavailable")
 
 
 CELL_WORDS = {

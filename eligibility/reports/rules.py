@@ -89,7 +89,7 @@ def _inherited(catalog: Catalog, brick: Brick) -> list[str]:
 
 def show_data(catalog: Catalog, brick: Brick, lang: str) -> dict[str, Any]:
     versions = [v for v in catalog.version_ids if v in brick.versions]
-    replaces = [b for b in catalog.bricks.values()
+    replaces = [(b, b.replaced_by) for b in catalog.bricks.values()
                 if b.replaced_by is not None and b.replaced_by.brick == brick.id]
     latest = catalog.version_ids[-1]
     return {
@@ -108,10 +108,9 @@ def show_data(catalog: Catalog, brick: Brick, lang: str) -> dict[str, Any]:
                                            article=False),
             **_cited(brick.replaced_by.source, brick.replaced_by.citation,
                      brick.replaced_by.quote)},
-        "replaces": [{"brick": b.id, "version": b.replaced_by.version,  # type: ignore[union-attr]
-                      "version_label": version_label(
-                          catalog, b.replaced_by.version, lang, article=False)}  # type: ignore[union-attr]
-                     for b in replaces],
+        "replaces": [{"brick": b.id, "version": by.version,
+                      "version_label": version_label(catalog, by.version, lang, article=False)}
+                     for b, by in replaces],
         "requires": [{"brick": r.brick, "rule": r.rule_id,
                       **_cited(r.source, r.citation, r.quote)} for r in brick.requires],
         "required_by": catalog.required_by(brick.id),

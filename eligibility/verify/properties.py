@@ -153,7 +153,7 @@ class VerifyReport:
     root: Path
     seed: int
     examples: int
-    engine: str
+    engine: EngineName
     results: list[PropertyResult] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -174,7 +174,7 @@ class VerifyReport:
 
 # --- the counterexample as a profile file ----------------------------------------------
 
-class _Flow(dict):  # type: ignore[type-arg]
+class _Flow(dict[str, Any]):
     """A mapping written on one line, as the fixtures write subscriptions."""
 
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from flask import Flask, Response, abort, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -162,8 +163,10 @@ def create_app(rules: str | None = None, engine: EngineName = "durable") -> Flas
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_UPLOAD
     app.config["JSON_AS_ASCII"] = False
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    provider = app.json
+    assert isinstance(provider, DefaultJSONProvider)  # Flask's own, with these two settings
+    provider.ensure_ascii = False
+    provider.sort_keys = False
     library = Library(load_catalog(rules))
     app.extensions["eligibility"] = library
     catalog = library.catalog

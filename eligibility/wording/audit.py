@@ -14,7 +14,7 @@ brick ids quoted « comme ceci » in French and 'like this' in English.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eligibility.catalog.model import Brick, Catalog
@@ -136,7 +136,8 @@ class AuditWording:
 
     def message(self, finding: FindingData) -> str:
         """What the finding says, in one sentence."""
-        return getattr(self, "_" + finding.kind.replace("-", "_"))(finding)  # type: ignore[no-any-return]
+        say: Callable[[FindingData], str] = getattr(self, "_" + finding.kind.replace("-", "_"))
+        return say(finding)
 
     def _fails(self, f: FindingData) -> str:
         lang, name = self.lang, f.commune
@@ -144,18 +145,18 @@ class AuditWording:
             required = self._label(f.other)
             if f.status is not None:
                 return say(lang,
-                            f"la {required} est requise ; {name} la détient, mais elle est "
-                            f"elle-même {t('fr', f.status)}",
-                            f"{required} is required; {name} holds it, but it is itself "
-                            f"{f.status}")
+                           f"la {required} est requise ; {name} la détient, mais elle est "
+                           f"elle-même {t('fr', f.status)}",
+                           f"{required} is required; {name} holds it, but it is itself "
+                           f"{f.status}")
             return say(lang, f"la {required} est requise et {name} ne la détient pas",
-                        f"{required} is required and {name} does not hold it")
+                       f"{required} is required and {name} does not hold it")
         rule = self.catalog.rule(f.rule)
         said = rule.message(lang) if rule is not None else f.rule
         text = f"{said}{t(lang, 'semicolon')}{self._observed(f)}"
         if f.brick is None:
             text += say(lang, f" (briques détenues concernées : {', '.join(f.bricks)})",
-                         f" (held bricks concerned: {', '.join(f.bricks)})")
+                        f" (held bricks concerned: {', '.join(f.bricks)})")
         return text
 
     def _undetermined(self, f: FindingData) -> str:
@@ -164,12 +165,12 @@ class AuditWording:
         if f.brick is None:
             listed = ", ".join(f.bricks)
             return say(self.lang,
-                        f"impossible à vérifier pour les briques détenues ({listed}) : "
-                        f"{label} ; il manque {missing}",
-                        f"cannot be confirmed for the held bricks ({listed}): {label}; "
-                        f"missing {missing}")
+                       f"impossible à vérifier pour les briques détenues ({listed}) : "
+                       f"{label} ; il manque {missing}",
+                       f"cannot be confirmed for the held bricks ({listed}): {label}; "
+                       f"missing {missing}")
         return say(self.lang, f"impossible à vérifier ({label}) : il manque {missing}",
-                    f"cannot be confirmed ({label}): missing {missing}")
+                   f"cannot be confirmed ({label}): missing {missing}")
 
     def _not_in_version(self, f: FindingData) -> str:
         assert f.brick is not None
@@ -177,27 +178,30 @@ class AuditWording:
         if f.dates:  # not created yet
             first = self._version(f.versions[0])
             return say(self.lang,
-                        f"la {brick} n'existait pas encore : elle est créée par {first}, "
-                        f"en vigueur le {f.dates[0]}",
-                        f"{brick} did not exist yet: {first} created it, in force on "
-                        f"{f.dates[0]}")
+                       f"la {brick} n'existait pas encore : {self._created(first, f.dates[0])}",
+                       f"{brick} did not exist yet: {self._created(first, f.dates[0])}")
         applicable, current = (self._version(v) for v in f.versions)
         return say(self.lang,
-                    f"la {brick} n'existe pas sous {applicable}, la version de convention "
-                    f"de {f.commune} ; elle existe sous {current}",
-                    f"{brick} does not exist under {applicable}, {f.commune}'s convention "
-                    f"version; it exists under {current}")
+                   f"la {brick} n'existe pas sous {applicable}, la version de convention "
+                   f"de {f.commune} ; elle existe sous {current}",
+                   f"{brick} does not exist under {applicable}, {f.commune}'s convention "
+                   f"version; it exists under {current}")
+
+    def _created(self, version: str, day: dt.date) -> str:
+        """« elle est créée par l'avenant n°6, en vigueur le 2022-04-04 »."""
+        return say(self.lang, f"elle est créée par {version}, en vigueur le {day}",
+                   f"{version} created it, in force on {day}")
 
     def _withdrawn(self, f: FindingData) -> str:
         assert f.brick is not None
         brick, by = self._label(f.brick), self._version(f.versions[0])
         if f.other is None:
             return say(self.lang, f"la {brick} a été supprimée par {by}",
-                        f"{brick} was deleted by {by}")
+                       f"{brick} was deleted by {by}")
         taking = self._label(f.other)
         return say(self.lang,
-                    f"la {brick} a été supprimée par {by} : la {taking} ({f.other}) la reprend",
-                    f"{brick} was deleted by {by}: {taking} ({f.other}) takes it over")
+                   f"la {brick} a été supprimée par {by} : la {taking} ({f.other}) la reprend",
+                   f"{brick} was deleted by {by}: {taking} ({f.other}) takes it over")
 
     def _tool_replaced(self, f: FindingData) -> str:
         fact, old = f.facts[0]
@@ -205,22 +209,22 @@ class AuditWording:
         new_name = value_label(fact, f.other, self.lang, self.catalog)
         label, by = fact_label(self.catalog, fact, self.lang), self._version(f.versions[0])
         return say(self.lang,
-                    f"{f.commune} utilise encore {old_name} ({label}) : {by} l'a remplacé "
-                    f"par {new_name}",
-                    f"{f.commune} still uses {old_name} ({label}): {by} replaced it with "
-                    f"{new_name}")
+                   f"{f.commune} utilise encore {old_name} ({label}) : {by} l'a remplacé "
+                   f"par {new_name}",
+                   f"{f.commune} still uses {old_name} ({label}): {by} replaced it with "
+                   f"{new_name}")
 
     def _convention_outdated(self, f: FindingData) -> str:
         in_force, current = (self._version(v) for v in f.versions)
         text = say(self.lang,
-                    f"{f.commune} est encore sous {in_force} ; une convention plus récente "
-                    f"est en vigueur : {current}, depuis le {f.dates[0]}",
-                    f"{f.commune} is still under {in_force}; a newer convention is in force: "
-                    f"{current}, since {f.dates[0]}")
+                   f"{f.commune} est encore sous {in_force} ; une convention plus récente "
+                   f"est en vigueur : {current}, depuis le {f.dates[0]}",
+                   f"{f.commune} is still under {in_force}; a newer convention is in force: "
+                   f"{current}, since {f.dates[0]}")
         if f.gone:
             gone = ", ".join(self._gone(b) for b in f.gone)
             text += say(self.lang, f" ; sous celle-ci, n'existe plus : {gone}",
-                         f"; under it, no longer exists: {gone}")
+                        f"; under it, no longer exists: {gone}")
         return text
 
     def _gone(self, brick_id: str) -> str:
@@ -228,25 +232,25 @@ class AuditWording:
         if replaced is None:
             return brick_id
         return say(self.lang, f"{brick_id} (reprise par {replaced.brick})",
-                    f"{brick_id} (taken over by {replaced.brick})")
+                   f"{brick_id} (taken over by {replaced.brick})")
 
     def _since_before_brick(self, f: FindingData) -> str:
         assert f.brick is not None
         brick, first = self._label(f.brick), self._version(f.versions[0])
         since, begins = f.dates
         return say(self.lang,
-                    f"abonnement à la {brick} daté du {since}, avant que la brique existe : "
-                    f"elle est créée par {first}, en vigueur le {begins}",
-                    f"subscription to {brick} dated {since}, before the brick existed: "
-                    f"{first} created it, in force on {begins}")
+                   f"abonnement à la {brick} daté du {since}, avant que la brique existe : "
+                   f"{self._created(first, begins)}",
+                   f"subscription to {brick} dated {since}, before the brick existed: "
+                   f"{self._created(first, begins)}")
 
     def _open(self, f: FindingData) -> str:
         assert f.brick is not None
         text = say(self.lang, f"la {self._label(f.brick)} est ouverte à {f.commune}",
-                    f"{self._label(f.brick)} is open to {f.commune}")
+                   f"{self._label(f.brick)} is open to {f.commune}")
         if f.bricks:
             text += say(self.lang, f" avec {self._asked(f.bricks)}",
-                         f" together with {self._asked(f.bricks)}")
+                        f" together with {self._asked(f.bricks)}")
         return text
 
     # -- what to do --
@@ -260,9 +264,9 @@ class AuditWording:
                 required, brick = _named(f.other, lang), _named(f.brick, lang)
                 if f.status is not None:
                     return say(lang, f"mettre {required} en règle ou résilier {brick}",
-                                f"bring {required} into line or end {brick}")
+                               f"bring {required} into line or end {brick}")
                 return say(lang, f"souscrire aussi {required} ou résilier {brick}",
-                            f"also subscribe to {required} or end {brick}")
+                           f"also subscribe to {required} or end {brick}")
             rule = self.catalog.rule(f.rule)
             return rule.help(lang) if rule is not None else None
         if f.kind == "undetermined":
@@ -272,7 +276,7 @@ class AuditWording:
             if f.dates:
                 return say(lang, "vérifier la date d'abonnement", "check the subscription date")
             return say(lang, f"signer {self._version(f.versions[1])}",
-                        f"sign {self._version(f.versions[1])}")
+                       f"sign {self._version(f.versions[1])}")
         if f.kind == "withdrawn":
             assert f.brick is not None
             brick = _named(f.brick, lang)
@@ -280,18 +284,18 @@ class AuditWording:
                 return say(lang, f"résilier {brick}", f"end {brick}")
             other = _named(f.other, lang)
             return say(lang, f"demander {other} et résilier {brick}",
-                        f"ask for {other} and end {brick}")
+                       f"ask for {other} and end {brick}")
         if f.kind == "tool-replaced":
             new = value_label(f.facts[0][0], f.other, lang, self.catalog)
             return say(lang, f"passer à {new}", f"move to {new}")
         if f.kind == "convention-outdated":
             current = self._version(f.versions[1])
             return say(lang, f"signer {current} (délibération du conseil municipal)",
-                        f"sign {current} (municipal council decision)")
+                       f"sign {current} (municipal council decision)")
         if f.kind == "since-before-brick":
             begins = f.dates[1]
             return say(lang, f"corriger la date d'abonnement (au plus tôt le {begins})",
-                        f"correct the subscription date (no earlier than {begins})")
+                       f"correct the subscription date (no earlier than {begins})")
         if f.kind == "open":
             assert f.brick is not None
             asked = self._asked((f.brick, *f.bricks))
@@ -311,7 +315,7 @@ class AuditWording:
                         f"since the subscription began ({drift.since}): never held")
         if drift.cause == "unknown-start":
             return say(lang, f"depuis au moins le {drift.since} (date d'abonnement inconnue)",
-                        f"since at least {drift.since} (subscription date unknown)")
+                       f"since at least {drift.since} (subscription date unknown)")
         if drift.cause == "signature":
             label = self._version(drift.version)
             event = say(lang, f"signature de {label}", f"signature of {label}")
@@ -319,9 +323,9 @@ class AuditWording:
             event = self._version(drift.version, article=False)
         else:
             event = say(lang, f"début de l'abonnement à « {drift.subject} »",
-                         f"start of the subscription to '{drift.subject}'")
+                        f"start of the subscription to '{drift.subject}'")
         return say(lang, f"depuis le {drift.since}, {event} : {self._effect(f)}",
-                    f"since {drift.since}, {event}: {self._effect(f)}")
+                   f"since {drift.since}, {event}: {self._effect(f)}")
 
     def _effect(self, f: FindingData) -> str:
         brick = self.catalog.bricks.get(f.brick or "")
@@ -331,11 +335,11 @@ class AuditWording:
             text = say(lang, f"{short} supprimée", f"{short} deleted")
             if f.detail:
                 text += say(lang, f", reprise par « {f.detail} »",
-                             f", taken over by '{f.detail}'")
+                            f", taken over by '{f.detail}'")
             return text
         if f.kind == "not-in-version" and brick is not None:
             return say(lang, "la brique n'existe pas sous la version de la commune",
-                        "the brick does not exist under the commune's version")
+                       "the brick does not exist under the commune's version")
         label = rule_label(self.catalog, f.rule, lang)
         return say(lang, f"{label} : non remplie", f"{label}: not met")
 
