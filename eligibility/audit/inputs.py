@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -356,11 +356,16 @@ _DATE_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
+CellKind = Literal["bool", "int", "float", "date", "list", "history", "choice", "version",
+                   "slug", "text"]
+"""How a spreadsheet cell is read into a profile field."""
+
+
 @dataclass(frozen=True)
 class _Kind:
     """What a profile field holds, to turn a spreadsheet cell into it."""
 
-    kind: str  # bool, int, float, date, list, history, choice, text
+    kind: CellKind
     lower: bool = False
     choices: tuple[str, ...] = ()
 

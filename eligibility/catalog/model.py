@@ -128,7 +128,7 @@ class Rule:
     """A condition with its citation: what the explanation reports as one reason."""
 
     id: str
-    source: str
+    source: Source
     citation: str
     message: Text
     help: Text
@@ -161,7 +161,7 @@ class Rule:
 class Requirement:
     rule_id: str
     brick: str
-    source: str
+    source: Source
     citation: str
     quote: str | None = None
 
@@ -201,7 +201,7 @@ class Version:
     id: str
     label: Text
     adopted: dt.date
-    source: str
+    source: Source
     citation: str
     quote: str | None = None
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -415,11 +415,17 @@ class CommuneCost:
         return sum(self.charges.values()) + sum(u.amount for u in self.upgrades)
 
 
+NoticeKind = Literal["carried", "unheld", "replaced-held"]
+"""``carried``: a budget line moved to the brick that replaces its own (a note); ``unheld``:
+a brick with costs no commune holds; ``replaced-held``: a commune holding the replaced brick
+but not its replacement (warnings)."""
+
+
 @dataclass(frozen=True)
 class Notice:
     """A note (a budget line moved to another brick) or a warning (nothing to share with)."""
 
-    kind: str                # carried | unheld | replaced-held
+    kind: NoticeKind
     brick: str
     to: str | None = None
     insee: str | None = None
