@@ -8,6 +8,8 @@ Library code raises, never prints nor exits.
 * ``InputError`` (exit 2): bad input, one line naming the file and the field;
   ``InputErrors``: several at once; ``CatalogError``: a catalog that cannot be used.
 * ``OutputError`` (exit 2): the report cannot be written (full disk, a folder…).
+* ``EngineError`` (exit 70, in ``engine.durable``): the rules engine failed or answered
+  inconsistently: an internal software error (sysexits' EX_SOFTWARE), never bad input.
 * ``Interrupted`` (exit 130): Ctrl-C. SIGTERM raises ``SystemExit(143)`` instead (a
   ``BaseException``: no ``except Exception`` swallows it; ``finally`` blocks still remove
   temporary files) and prints nothing.
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 EXIT_OK = 0
 EXIT_FAILED = 1  # not an error: the answer is no (a brick not eligible, a lint error…)
 EXIT_BAD_INPUT = 2
+EXIT_SOFTWARE = 70  # sysexits.h EX_SOFTWARE: the engine failed, no verdict can be trusted
 EXIT_INTERRUPTED = 130
 EXIT_PIPE = 141  # the reader of stdout stopped reading (as a process killed by SIGPIPE)
 EXIT_TERMINATED = 143
@@ -32,6 +35,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
                   "audit, a finding reaches --fail-on; rules lint/verify, a failure"),
     (EXIT_BAD_INPUT, "bad input or output: one error: line per problem, naming the file "
                      "and the field"),
+    (EXIT_SOFTWARE, "internal error: the rules engine failed or answered inconsistently; "
+                    "no verdict is given (please report it)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     (EXIT_PIPE, "stdout closed by its reader (| head), silently"),
     (EXIT_TERMINATED, "terminated (SIGTERM), temporary files removed"),

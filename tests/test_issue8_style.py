@@ -26,6 +26,7 @@ from eligibility.evaluation.check import check
 from eligibility.profile.loading import load_profile
 from eligibility.reports.check import check_markdown, check_text, explain_text
 from eligibility.wording import i18n
+from eligibility.wording.bricks import brick_label, brick_title
 from eligibility.wording.layout import display_width
 
 DATES = (dt.date(2023, 1, 15), dt.date(2021, 6, 1))
@@ -184,7 +185,7 @@ def _catalog_texts(catalog: Catalog, lang: str) -> list[str]:
     for rule in catalog.rules():
         texts += [rule.message(lang), rule.help(lang), rule.short(lang)]
     for brick in catalog.bricks.values():
-        texts += [brick.name(lang), brick.title(lang), brick.label(lang)]
+        texts += [brick.name(lang), brick_title(brick, lang), brick_label(brick, lang)]
     texts += [v.label(lang) for v in catalog.versions.values()]
     texts += [(value.description or value.label)(lang) for _, fact in catalog.facts.items()
               for value in fact.choices]

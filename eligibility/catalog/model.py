@@ -181,19 +181,8 @@ class Brick:
     file: str
     # False when a condition of the file did not compile: lint then judges the brick partially.
     complete: bool = True
-
-    def title(self, lang: str) -> str:
-        """``Vidéoprotection (brique 3)``"""
-        if self.number:
-            return f"{self.name(lang)} ({'brique' if lang == 'fr' else 'brick'} {self.number})"
-        return self.name(lang)
-
-    def label(self, lang: str) -> str:
-        """``brique 3 « Vidéoprotection »``"""
-        word = "brique" if lang == "fr" else "brick"
-        number = f" {self.number}" if self.number else ""
-        name = f"« {self.name(lang)} »" if lang == "fr" else f"'{self.name(lang)}'"
-        return f"{word}{number} {name}"
+    # How a brick is named in a sentence (« brique 3 « … » ») is wording:
+    # eligibility.wording.bricks.brick_title / brick_label.
 
 
 @dataclass(frozen=True)

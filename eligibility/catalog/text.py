@@ -22,4 +22,9 @@ class Text(Data):
     en: str = Field(min_length=1)
 
     def __call__(self, lang: str) -> str:
-        return self.en if lang == "en" else self.fr
+        """The sentence in ``lang``; French for any language the catalog does not hold."""
+        return str(getattr(self, lang if lang in _LANGS else "fr"))
+
+
+# The languages a Text holds: its fields (French first, the default).
+_LANGS = frozenset({"fr", "en"})

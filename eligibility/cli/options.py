@@ -50,6 +50,7 @@ from eligibility.errors import (
     Interrupted,
     OutputError,
 )
+from eligibility.wording.bricks import brick_title
 
 STDOUT_NAME = "<stdout>"
 QUIET = "eligibility.quiet"  # key of ``--quiet`` in the root context's ``meta``
@@ -176,7 +177,8 @@ def complete_brick(ctx: click.Context, param: click.Parameter,
     except (EligibilityError, OSError):
         return []
     typed = incomplete.lower()
-    return [CompletionItem(name, help=catalog.bricks[catalog.resolve(name) or name].title("fr"))
+    return [CompletionItem(name,
+                           help=brick_title(catalog.bricks[catalog.resolve(name) or name], "fr"))
             for name in catalog.names if name.startswith(typed)]
 
 

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import durable_rules_engine as _dre
 
 from eligibility.catalog.conditions import All, Any_, Condition, Leaf, Not, Truth, walk
+from eligibility.errors import EXIT_SOFTWARE, EligibilityError
 
 if TYPE_CHECKING:
     from eligibility.catalog.model import Catalog
@@ -72,8 +73,14 @@ if TYPE_CHECKING:
 __all__ = ["DurableEngine", "EngineError", "engine_for"]
 
 
-class EngineError(RuntimeError):
-    """durable-rules failed or gave an inconsistent answer: no result can be trusted."""
+class EngineError(EligibilityError, RuntimeError):
+    """durable-rules failed or gave an inconsistent answer: no result can be trusted.
+
+    An internal failure, not the user's input: exit 70 (EX_SOFTWARE). Still a
+    ``RuntimeError`` for callers that catch the engine's failures by that name.
+    """
+
+    exit_code = EXIT_SOFTWARE
 
 
 # --- limits (measured values minus a margin) -----------------------------------------

@@ -27,6 +27,7 @@ from eligibility.evaluation.verdicts import (
     Status,
     Verdict,
 )
+from eligibility.wording.bricks import brick_label
 from eligibility.wording.i18n import join, t, value_label, version_label
 
 SYMBOLS = {"eligible": "✓", "ineligible": "✗", "undetermined": "?", "unavailable": "–"}
@@ -117,7 +118,7 @@ def _observed(condition: Condition, ev: Evaluation, commune: str, lang: str) -> 
 
 def brick_typed(catalog: Catalog, brick_id: str, lang: str) -> str:
     """« brique 3 « Vidéoprotection » (videoprotection) »: the name, then the id one types."""
-    return t(lang, "brick_typed", label=catalog.bricks[brick_id].label(lang), id=brick_id)
+    return t(lang, "brick_typed", label=brick_label(catalog.bricks[brick_id], lang), id=brick_id)
 
 
 def rule_name(catalog: Catalog, rule_id: str, lang: str) -> str:
@@ -127,7 +128,7 @@ def rule_name(catalog: Catalog, rule_id: str, lang: str) -> str:
         return rule.short(lang)
     owner, _, required = rule_id.partition(".requires.")  # ids made by the catalog
     if required in catalog.bricks and owner in catalog.bricks:
-        return t(lang, "required_name", label=catalog.bricks[required].label(lang))
+        return t(lang, "required_name", label=brick_label(catalog.bricks[required], lang))
     if rule_id.endswith(".available") and rule_id[:-len(".available")] in catalog.bricks:
         return t(lang, "availability_name")
     raise KeyError(rule_id)
@@ -147,7 +148,7 @@ def reason_text(reason: Reason, catalog: Catalog, lang: str) -> str:
         return t(lang, "available_under", versions=versions)
     if reason.kind == REQUIREMENT:
         assert reason.brick is not None
-        return t(lang, "requires_brick", label=catalog.bricks[reason.brick].label(lang))
+        return t(lang, "requires_brick", label=brick_label(catalog.bricks[reason.brick], lang))
     return _rule_of(catalog, reason.rule).message(lang)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from eligibility.catalog.model import Catalog
 from eligibility.catalog.vocabulary import Fact, Value
 from eligibility.profile.model import model_for
+from eligibility.wording.bricks import brick_title
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -103,7 +104,7 @@ def profile_schema(catalog: Catalog) -> dict[str, Any]:
         if name in defs:
             defs[name]["properties"]["version"].update(_enum(versions, version_labels))
     ids = [*catalog.bricks, *catalog.aliases]
-    brick_labels = {b.id: {"fr": b.title("fr"), "en": b.title("en")}
+    brick_labels = {b.id: {"fr": brick_title(b, "fr"), "en": brick_title(b, "en")}
                     for b in catalog.bricks.values()}
     brick_labels.update({alias: brick_labels[brick] for alias, brick in catalog.aliases.items()})
     if "Subscription" in defs:

@@ -26,6 +26,7 @@ from eligibility.reports.provenance import CSV_COLUMNS as PROVENANCE_COLUMNS
 from eligibility.reports.provenance import csv_cells, provenance
 from eligibility.reports.provenance import footer as provenance_footer
 from eligibility.wording.audit import AuditWording, rule_label, source_word
+from eligibility.wording.bricks import brick_title
 from eligibility.wording.i18n import LANGS, colon, counted, t
 from eligibility.wording.i18n import say as _l
 from eligibility.wording.layout import join_fitting, wrap
@@ -778,7 +779,7 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
                f'<th scope="col">{_e(_l(lang, "Code INSEE", "INSEE code"))}</th>'
                '<th scope="col">Commune</th>' + "".join(
                    f'<th scope="col" class="brick" '
-                   f'title="{_e(catalog.bricks[b].title(lang))} ({_e(b)})">'
+                   f'title="{_e(brick_title(catalog.bricks[b], lang))} ({_e(b)})">'
                    f"{_e(c)}</th>" for b, c in codes.items()) + "".join(
                    f'<th scope="col" title="{_e(t)}">{h}</th>'
                    for h, t in zip(heads, titles, strict=True))
@@ -813,7 +814,7 @@ def audit_html(run: AuditRun, lang: str = "fr") -> str:
             f"{_e(rule_label(catalog, top[0], lang))} ({top[1]})"
         numbers = [summary.held, *(summary.counts.get(s, 0) for s in STATUSES)]
         out.append(f'<tr><td class="code">{_e(codes[summary.brick])}</td>'
-                   f'<td class="id" title="{_e(catalog.bricks[summary.brick].title(lang))}">'
+                   f'<td class="id" title="{_e(brick_title(catalog.bricks[summary.brick], lang))}">'
                    f"{_e(summary.brick)}</td>" + "".join(
                        f'<td class="num{" zero" if not n else ""}">{n}</td>' for n in numbers)
                    + f'<td class="reason">{reason}</td></tr>')

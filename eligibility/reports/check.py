@@ -36,6 +36,7 @@ from eligibility.explain.derivation import (
 )
 from eligibility.reports import jsontext
 from eligibility.reports.provenance import footer, provenance
+from eligibility.wording.bricks import brick_title
 from eligibility.wording.i18n import t, version_label
 from eligibility.wording.layout import join_fitting, wrap, wrap_lines
 
@@ -247,7 +248,7 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
         helps, plan = help_lines(ev, verdict, lang)  # the JSON says no chain of because
         entry: dict[str, Any] = {
             "id": verdict.brick,
-            "name": ev.catalog.bricks[verdict.brick].title(lang),
+            "name": brick_title(ev.catalog.bricks[verdict.brick], lang),
             "status": verdict.status,
             "reasons": [_reason_json(ev, r, lang) for r in verdict.reasons],
             "requires": list(verdict.requires),

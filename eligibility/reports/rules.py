@@ -11,6 +11,7 @@ from eligibility.catalog.model import Brick, Catalog, Rule
 from eligibility.lint.checks import describe, expression
 from eligibility.reports.graph import withdrawn
 from eligibility.reports.lint import shown_path
+from eligibility.wording.bricks import brick_title
 from eligibility.wording.i18n import version_label
 from eligibility.wording.layout import wrap, wrap_lines
 from eligibility.wording.rules import (
@@ -94,7 +95,7 @@ def show_data(catalog: Catalog, brick: Brick, lang: str) -> dict[str, Any]:
     latest = catalog.version_ids[-1]
     return {
         "id": brick.id, "number": brick.number, "name": brick.name(lang),
-        "title": brick.title(lang), "aliases": list(brick.aliases), "file": brick.file,
+        "title": brick_title(brick, lang), "aliases": list(brick.aliases), "file": brick.file,
         "versions": [{"id": v, "label": catalog.versions[v].label(lang),
                       "adopted": catalog.versions[v].adopted.isoformat()} for v in versions],
         "availability": _cited(brick.availability.source, brick.availability.citation,
@@ -172,7 +173,7 @@ def show_text(catalog: Catalog, brick: Brick, lang: str) -> str:
     lines.append(f"  {labelled(lang, 'requires')}"
                  + ("" if data["requires"] else f" {word(lang, 'none')}"))
     for req in data["requires"]:
-        lines += [f"    {req['brick']} — {catalog.bricks[req['brick']].title(lang)}",
+        lines += [f"    {req['brick']} — {brick_title(catalog.bricks[req['brick']], lang)}",
                   *_cited_lines(lang, req, "      ")]
     lines.append(f"  {labelled(lang, 'required_by')} "
                  + (", ".join(data["required_by"]) or word(lang, "none")))

@@ -70,6 +70,9 @@ from eligibility.web.rules_view import (
     rules_overview,
 )
 from eligibility.web.svg import graph_svg
+from eligibility.wording.bricks import brick_title
+from eligibility.wording.i18n import say
+from eligibility.wording.web import source_words, tr, web_lang
 
 if TYPE_CHECKING:  # the audit modules are imported by the audit routes: a quick start
     from eligibility.audit.findings import AuditOptions, AuditRun
@@ -116,8 +119,7 @@ class Library:
 
 
 def _lang() -> str:
-    lang = request.values.get("lang", "fr")
-    return "en" if lang == "en" else "fr"
+    return web_lang(request.values.get("lang", "fr"))
 
 
 def _as_of(name: str = "as_of") -> dt.date:
@@ -174,9 +176,9 @@ def create_app(rules: str | None = None, engine: EngineName = "durable") -> Flas
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         lang = _lang()
-        return {"lang": lang, "tr": lambda fr, en: en if lang == "en" else fr,
+        return {"lang": lang, "tr": lambda fr, en: say(lang, fr, en),
                 "symbols": SYMBOLS, "catalog": catalog, "today": dt.date.today(),
-                "source_words": SOURCE_WORDS_EN if lang == "en" else SOURCE_WORDS_FR}
+                "source_words": source_words(lang), "brick_title": brick_title}
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -218,7 +220,7 @@ def create_app(rules: str | None = None, engine: EngineName = "durable") -> Flas
         """Everything the check page shows for a form: the profile, or its problems."""
         data, problems = forms.profile_document(form, catalog)
         labels = {q.name: q.label for sec in forms.sections(catalog, lang) for q in sec.questions}
-        labels["as_of"] = "date d'examen" if lang == "fr" else "date examined"
+        labels["as_of"] = tr(lang, "as_of")
         state: dict[str, Any] = {"errors": [], "field_errors": {}, "evaluation": None,
                                  "labels": labels}
         try:
@@ -575,8 +577,6 @@ def renamed(run: AuditRun, names: dict[str, str]) -> AuditRun:  # noqa: F821
     return replace(run, communes=communes, rejected=rejected)
 
 
-SOURCE_WORDS_FR = {"note": "note", "law": "loi", "assumption": "hypothèse à confirmer par la DN"}
-SOURCE_WORDS_EN = {"note": "note", "law": "law", "assumption": "assumption to confirm with the DN"}
 
 
 def verdict_words(evaluation: Evaluation, shown: list[BrickExplanation], lang: str,
@@ -593,7 +593,7 @@ def verdict_words(evaluation: Evaluation, shown: list[BrickExplanation], lang: s
     return {
         "header": render_header(evaluation, lang).split(" · ", 1)[-1],
         "summary": render_summary(evaluation, shown, lang),
-        "titles": {e.brick: catalog.bricks[e.brick].title(lang) for e in shown},
+        "titles": {e.brick: brick_title(catalog.bricks[e.brick], lang) for e in shown},
         "status_of": {e.brick: e.status for e in shown},
         "missing": {e.brick: [labels.get(m) or fact_label(catalog, m, lang)
                               for m in evaluation.verdicts[e.brick].missing] for e in shown},

@@ -13,6 +13,9 @@ from eligibility.audit.findings import AuditRun
 from eligibility.audit.summary import cells
 from eligibility.documents.xlsx import workbook_bytes
 from eligibility.reports import audit as audit_reports
+from eligibility.wording.bricks import brick_title
+from eligibility.wording.i18n import say
+from eligibility.wording.web import tr
 
 # The audit's CSV columns as a French spreadsheet names them (CSV download and workbook).
 EXCEL_COLUMNS_FR = {
@@ -27,11 +30,9 @@ EXCEL_COLUMNS_FR = {
 
 def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
     catalog = run.catalog
-    fr = lang != "en"
-    head = ["Code INSEE" if fr else "INSEE code", "Commune" if fr else "Commune",
-            *(catalog.bricks[b].title(lang) for b in catalog.bricks),
-            "Erreurs" if fr else "Errors", "Avertissements" if fr else "Warnings",
-            "Informations" if fr else "Information"]
+    head = [tr(lang, "insee"), tr(lang, "commune"),
+            *(brick_title(catalog.bricks[b], lang) for b in catalog.bricks),
+            tr(lang, "errors"), tr(lang, "warnings"), tr(lang, "infos")]
     matrix: list[list[object]] = [list(head)]
     for commune in run.communes:
         words = [audit_reports._word(audit_reports.CELL_WORDS, c, lang)
@@ -39,7 +40,7 @@ def audit_workbook(run: AuditRun, lang: str = "fr") -> bytes:
         matrix.append([commune.insee, commune.name, *words, commune.count("error"),
                        commune.count("warning"), commune.count("info")])
     findings = list(csv.reader(io.StringIO(audit_reports.audit_csv(run, lang))))
-    if findings and fr:
-        findings[0] = [EXCEL_COLUMNS_FR.get(h, h) for h in findings[0]]
-    return workbook_bytes([("Matrice" if fr else "Matrix", matrix),
-                           ("Constats" if fr else "Findings", findings)])
+    columns = say(lang, EXCEL_COLUMNS_FR, {})  # the CSV's columns are English ids
+    if findings:
+        findings[0] = [columns.get(h, h) for h in findings[0]]
+    return workbook_bytes([(tr(lang, "matrix"), matrix), (tr(lang, "findings"), findings)])

@@ -25,6 +25,7 @@ from eligibility.catalog.model import Catalog
 from eligibility.catalog.vocabulary import Fact
 from eligibility.errors import InputError
 from eligibility.profile.model import Profile
+from eligibility.wording.i18n import say
 
 MEMBER = "nimes-metropole"
 _DATE_FR = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -33,7 +34,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
 def tr(lang: str, fr: str, en: str) -> str:
-    return en if lang == "en" else fr
+    return say(lang, fr, en)
 
 
 InputKind = Literal["bool", "count", "amount", "year", "choice", "set", "text", "date", "member"]

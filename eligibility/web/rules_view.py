@@ -15,14 +15,15 @@ from eligibility.catalog.model import Brick, Catalog, Rule
 from eligibility.explain.derivation import describe_test, fact_label
 from eligibility.reports.graph import withdrawn
 from eligibility.reports.provenance import provenance
+from eligibility.wording.bricks import brick_title
+from eligibility.wording.web import source_words, tr
 
 VERIFY_EXAMPLES = 20
 VERIFY_SEED = 2022
 
 
 def _source_word(source: str, lang: str) -> str:
-    return {"note": "note", "law": "loi" if lang == "fr" else "law",
-            "assumption": "hypothèse" if lang == "fr" else "assumption"}.get(source, source)
+    return source_words(lang, short=True).get(source, source)
 
 
 def condition_words(catalog: Catalog, condition: Condition, lang: str) -> dict[str, Any]:
@@ -31,10 +32,8 @@ def condition_words(catalog: Catalog, condition: Condition, lang: str) -> dict[s
         label = fact_label(catalog, condition.fact, lang)
         return {"text": f"{label} {describe_test(condition, lang)}", "fact": condition.fact}
     kind = type(condition).__name__.rstrip("_").lower()
-    words = {"all": ("toutes ces conditions", "all of"),
-             "any": ("au moins une de ces conditions", "any of"),
-             "not": ("pas ceci", "not")}.get(kind, (kind, kind))
-    return {"text": words[1] if lang == "en" else words[0],
+    text = tr(lang, f"node_{kind}") if kind in ("all", "any", "not") else kind
+    return {"text": text,
             "children": [condition_words(catalog, c, lang) for c in children(condition)]}
 
 
@@ -53,7 +52,8 @@ def _versions(catalog: Catalog, brick: Brick, lang: str) -> list[str]:
 
 def rules_overview(catalog: Catalog, lang: str) -> dict[str, Any]:
     return {
-        "bricks": [{"id": b.id, "title": b.title(lang), "versions": _versions(catalog, b, lang),
+        "bricks": [{"id": b.id, "title": brick_title(b, lang),
+                    "versions": _versions(catalog, b, lang),
                     "requires": [r.brick for r in b.requires], "rules": len(b.conditions),
                     "withdrawn": withdrawn(catalog, b)} for b in catalog.bricks.values()],
         "common": [_rule_entry(catalog, r, lang) for r in catalog.common],
@@ -65,17 +65,17 @@ def rules_overview(catalog: Catalog, lang: str) -> dict[str, Any]:
 def brick_page(catalog: Catalog, brick_id: str, lang: str) -> dict[str, Any]:
     brick = catalog.bricks[brick_id]
     return {
-        "id": brick.id, "title": brick.title(lang), "aliases": list(brick.aliases),
+        "id": brick.id, "title": brick_title(brick, lang), "aliases": list(brick.aliases),
         "versions": _versions(catalog, brick, lang),
         "availability": {"citation": brick.availability.citation,
                          "source_word": _source_word(brick.availability.source, lang),
                          "source": brick.availability.source,
                          "quote": getattr(brick.availability, "quote", None)},
-        "requires": [{"brick": r.brick, "title": catalog.bricks[r.brick].title(lang)
+        "requires": [{"brick": r.brick, "title": brick_title(catalog.bricks[r.brick], lang)
                       if r.brick in catalog.bricks else r.brick, "citation": r.citation,
                       "source": r.source, "source_word": _source_word(r.source, lang),
                       "quote": getattr(r, "quote", None)} for r in brick.requires],
-        "required_by": [{"brick": b, "title": catalog.bricks[b].title(lang)}
+        "required_by": [{"brick": b, "title": brick_title(catalog.bricks[b], lang)}
                         for b in catalog.required_by(brick.id)],
         "replaced_by": brick.replaced_by.brick if brick.replaced_by else None,
         "common": [_rule_entry(catalog, r, lang) for r in catalog.common],
@@ -93,7 +93,7 @@ def rule_page(catalog: Catalog, rule_id: str, lang: str) -> dict[str, Any] | Non
         for rule in brick.conditions:
             if rule.id == rule_id:
                 return {**_rule_entry(catalog, rule, lang), "brick": brick.id,
-                        "brick_title": brick.title(lang),
+                        "brick_title": brick_title(brick, lang),
                         "versions": _versions(catalog, brick, lang)}
     return None
 
@@ -134,7 +134,8 @@ def catalog_json(catalog: Catalog, lang: str) -> dict[str, Any]:
         "levels": {path: list(values) for path, values in catalog.levels.items()},
         "common": [_rule_json(r, lang) for r in catalog.common],
         "bricks": [{"id": b.id, "aliases": list(b.aliases), "number": b.number,
-                    "name": b.name(lang), "title": b.title(lang), "versions": list(b.versions),
+                    "name": b.name(lang), "title": brick_title(b, lang),
+                    "versions": list(b.versions),
                     "requires": [r.brick for r in b.requires],
                     "replaced_by": b.replaced_by.brick if b.replaced_by else None,
                     "rules": [_rule_json(r, lang) for r in b.conditions]}

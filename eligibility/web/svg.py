@@ -13,6 +13,7 @@ from html import escape
 
 from eligibility.catalog.model import Catalog
 from eligibility.reports.graph import _edges, withdrawn
+from eligibility.wording.web import tr
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 180, 58, 22, 54, 16
 PER_ROW = 5  # a wide layer is folded over several rows, so the drawing fits a page
@@ -111,14 +112,14 @@ def graph_svg(catalog: Catalog, lang: str = "fr") -> str:
         for brick_id in row:
             where[brick_id] = (MARGIN + (grid[brick_id] - first) * (BOX_W + GAP_X),
                                MARGIN + y_index * (BOX_H + GAP_Y))
-    title = "Dépendances entre briques" if lang == "fr" else "Brick dependencies"
+    title = tr(lang, "graph_title")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
            f'width="{width:.0f}" height="{height:.0f}" role="img" aria-labelledby="graph-title">',
            f'<title id="graph-title">{escape(title)}</title>',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
            'fill="#334155"/></marker></defs>']
-    word = "remplacée par" if lang == "fr" else "replaced by"
+    word = tr(lang, "replaced_by")
     for source, target, since in _edges(catalog):
         (sx, sy), (tx, ty) = where[source], where[target]
         if since is not None:  # a replacement: side to side, its words under the boxes
@@ -154,8 +155,7 @@ def graph_svg(catalog: Catalog, lang: str = "fr") -> str:
             out.append(f'<text x="{x + BOX_W / 2:.0f}" y="{y + 33 + i * 14:.0f}" font-size="11" '
                        f'text-anchor="middle" fill="{ink}">{escape(line)}</text>')
         out.append("</g></a>")
-    legend = ("flèche : « requiert » · pointillés : brique retirée ou remplacée" if lang == "fr"
-              else "arrow: 'requires' · dashed: brick withdrawn or replaced")
+    legend = tr(lang, "graph_legend")
     out.append(f'<text x="{MARGIN}" y="{height - 8:.0f}" font-size="11" fill="#334155">'
                f"{escape(legend)}</text></svg>")
     return "\n".join(out)

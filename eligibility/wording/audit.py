@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eligibility.catalog.model import Brick, Catalog
+from eligibility.wording.bricks import brick_label
 from eligibility.wording.i18n import (
     join,
     quoted,
@@ -118,7 +119,7 @@ class AuditWording:
         return version_label(self.catalog, version, self.lang, article)
 
     def _label(self, brick_id: str) -> str:
-        return self.catalog.bricks[brick_id].label(self.lang)
+        return brick_label(self.catalog.bricks[brick_id], self.lang)
 
     def _observed(self, finding: FindingData) -> str:
         """« pour Poulx, niveau de fibre : FTTH ; … » (docs/style-fr.md)."""

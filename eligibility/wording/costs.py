@@ -15,6 +15,8 @@ from fractions import Fraction
 from typing import Protocol
 
 from eligibility.catalog.model import Catalog
+from eligibility.wording.bricks import brick_label as label_of
+from eligibility.wording.bricks import brick_title as title_of
 from eligibility.wording.i18n import counted, say, the, version_label
 
 
@@ -73,11 +75,11 @@ def etp(value: Decimal, lang: str) -> str:
 
 def brick_label(catalog: Catalog, brick: str, lang: str) -> str:
     """``brique 9 « SI Urbanisme »`` (the id when the catalog does not know it)."""
-    return catalog.bricks[brick].label(lang) if brick in catalog.bricks else brick
+    return label_of(catalog.bricks[brick], lang) if brick in catalog.bricks else brick
 
 
 def brick_title(catalog: Catalog, brick: str, lang: str) -> str:
-    return catalog.bricks[brick].title(lang) if brick in catalog.bricks else brick
+    return title_of(catalog.bricks[brick], lang) if brick in catalog.bricks else brick
 
 
 def day_label(day: dt.date, lang: str) -> str:
