@@ -43,7 +43,6 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -59,7 +58,7 @@ from eligibility.profile.loading import (
     read_document,
     validation_problem,
 )
-from eligibility.profile.model import Profile
+from eligibility.profile.model import BrickId, Profile
 
 KEY_SOURCE = "note"
 KEY_CITATION = ("Convention cadre de la DN commune : clé unique, part de chaque commune dans le "
@@ -139,7 +138,7 @@ class LicenceUpgrade(_Strict):
     """Art. 4.2.2: a higher licence level, paid by the commune that asks for it alone."""
 
     insee: str = Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")
-    brick: str
+    brick: BrickId  # an id or alias, checked against the catalog as in a profile
     amount: Money
     reason: str | None = Field(default=None, description="what was upgraded, shown in the output")
 
@@ -147,18 +146,6 @@ class LicenceUpgrade(_Strict):
     @classmethod
     def _text(cls, value: object) -> object:
         return f"{value:05d}" if isinstance(value, int) and not isinstance(value, bool) else value
-
-    @field_validator("brick", mode="before")
-    @classmethod
-    def _known_brick(cls, value: object, info: ValidationInfo) -> str:
-        catalog: Catalog | None = (info.context or {}).get("catalog")
-        if catalog is None:
-            return str(value)
-        brick = catalog.resolve(str(value))
-        if brick is None:
-            hint = did_you_mean(str(value), catalog.names) or "see `eligibility rules list`"
-            raise ValueError(f"unknown brick {value!r} — {hint}")
-        return brick
 
     @property
     def amount_cents(self) -> int:
