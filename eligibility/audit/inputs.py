@@ -46,6 +46,7 @@ from eligibility.documents.bounded import (
     shown,
     source_name,
 )
+from eligibility.documents.numbers import typed_number
 from eligibility.documents.yamlio import compose_checked
 from eligibility.errors import InputError, did_you_mean
 from eligibility.profile.loading import (
@@ -769,16 +770,7 @@ def _convert(cell: str, kind: _Kind, catalog: Catalog) -> Any:
             return False
         return cell
     if kind.kind in ("int", "float"):
-        number = _SPACES.sub("", cell)
-        if "," in number and "." not in number:
-            number = number.replace(",", ".")
-        try:
-            parsed = float(number)
-        except ValueError:
-            return cell
-        if kind.kind == "int":
-            return int(parsed) if parsed.is_integer() else cell
-        return parsed
+        return typed_number(cell, integer=kind.kind == "int")
     if kind.kind == "date":
         return _date(cell) or cell
     if kind.kind == "list":

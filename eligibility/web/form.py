@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from eligibility.catalog.model import Catalog
 from eligibility.catalog.vocabulary import Fact
+from eligibility.documents.numbers import typed_number
 from eligibility.errors import InputError
 from eligibility.profile.model import Profile
 from eligibility.wording.i18n import say
@@ -30,7 +31,6 @@ from eligibility.wording.i18n import say
 MEMBER = "nimes-metropole"
 _DATE_FR = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _DATE_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
 def tr(lang: str, fr: str, en: str) -> str:
@@ -155,21 +155,6 @@ def parse_day(text: str, name: str) -> dt.date | None:
                      field=name)
 
 
-def _number(text: str, integer: bool) -> Any:
-    """A number as typed (``4 237``, ``3 100 000,50``); as typed when it is not one, so that
-    the profile validation names the field as the CLI does."""
-    plain = _SPACES.sub("", text)
-    if "," in plain and "." not in plain:
-        plain = plain.replace(",", ".")
-    try:
-        value = float(plain)
-    except ValueError:
-        return text.strip()
-    if integer:
-        return int(value) if value.is_integer() else text.strip()
-    return value
-
-
 def _put(data: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     node = data
@@ -217,9 +202,9 @@ def profile_document(form: FormData, catalog: Catalog) -> tuple[dict[str, Any], 
                 value = MEMBER if raw == "oui" else (form.get("commune.epci.other") or "autre") \
                     if raw == "non" else raw
             elif q.kind in ("count", "year"):
-                value = _number(raw, integer=True)
+                value = typed_number(raw, integer=True)
             elif q.kind == "amount":
-                value = _number(raw, integer=False)
+                value = typed_number(raw, integer=False)
             elif q.kind == "date":
                 try:
                     day = parse_day(raw, q.name)
