@@ -4,12 +4,18 @@ This module holds all the batch and worker-pool code of the audit (one place for
 national audit's performance work, issue 12): the workers fork from the calling process
 (each builds its own engine), results come back in input order, a bad input is refused
 without stopping the others and a commune given twice is refused the second time.
+
+Given a renderer (``run_rendered_audit``), the workers also render each commune's entry
+of the report and send it back as text with its figures (``eligibility.audit.rendered``):
+the parent then only sorts, counts and concatenates (issue 12: its serial work stays a
+small part of the wall time).
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import operator
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -18,6 +24,7 @@ from typing import Any
 from eligibility.audit.commune import audit_profile
 from eligibility.audit.findings import AuditOptions, AuditRun, CommuneAudit
 from eligibility.audit.inputs import Rejected, Unit, discover, load_unit
+from eligibility.audit.rendered import Interned, RenderedCommune, RenderedRun, Renderer
 from eligibility.catalog.model import Catalog
 from eligibility.errors import InputError
 
@@ -27,17 +34,29 @@ Progress = Callable[[int, int], None]
 _WORKER: dict[str, Any] = {}
 
 
-def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions) -> Any:
+class _Rendering:
+    """A renderer for a run of ``inputs`` units, its results interned (``Interned``)."""
+
+    def __init__(self, render: Renderer, inputs: int) -> None:
+        self.render, self.inputs, self.interned = render, inputs, Interned()
+
+    def __call__(self, audited: CommuneAudit) -> RenderedCommune:
+        return self.interned(audited, self.render(audited, self.inputs))
+
+
+def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions,
+                rendering: _Rendering | None = None) -> Any:
     try:
         profile = load_unit(unit, catalog)
     except InputError as error:
         return Rejected.of(error)
-    return audit_profile(catalog, profile, options, unit.source)
+    audited = audit_profile(catalog, profile, options, unit.source)
+    return audited if rendering is None else rendering(audited)
 
 
 def _work(chunk: list[Any]) -> list[Any]:
-    catalog, options = _WORKER["catalog"], _WORKER["options"]
-    return [_audit_unit(unit, catalog, options) for unit in chunk]
+    catalog, options, rendering = _WORKER["catalog"], _WORKER["options"], _WORKER["rendering"]
+    return [_audit_unit(unit, catalog, options, rendering) for unit in chunk]
 
 
 def _init_worker() -> None:
@@ -69,8 +88,9 @@ def default_jobs(count: int) -> int:
 
 def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
                 jobs: int | None = None, progress: Progress | None = None,
-                ) -> tuple[list[Any], int]:
-    """Audit every unit, in order: a ``CommuneAudit``, or a ``Rejected`` for a bad one.
+                render: Renderer | None = None) -> tuple[list[Any], int]:
+    """Audit every unit, in order: a ``CommuneAudit`` (with ``render``: a
+    ``RenderedCommune``), or a ``Rejected`` for a bad one.
 
     ``jobs`` worker processes (default: every core for many communes, else none).
     Returns the results and the number of processes used.
@@ -81,15 +101,16 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1  # pragma: no cover - fork is the design; elsewhere stay in one process
     results: list[Any] = []
+    rendering = None if render is None else _Rendering(render, total)
     if jobs <= 1 or total < 2:
         for index, unit in enumerate(units, start=1):
-            results.append(_audit_unit(unit, catalog, options))
+            results.append(_audit_unit(unit, catalog, options, rendering))
             if progress is not None and (index % 50 == 0 or index == total):
                 progress(index, total)
         return results, 1
     size = max(8, min(400, total // (jobs * 12) or 1))
     chunks = [list(units[i:i + size]) for i in range(0, total, size)]
-    _WORKER.update(catalog=catalog, options=options)
+    _WORKER.update(catalog=catalog, options=options, rendering=rendering)
     context = multiprocessing.get_context("fork")
     done = 0
     collecting = gc.isenabled()
@@ -119,7 +140,25 @@ def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
     """
     units, rejected = discover(list(paths), catalog)
     results, used = audit_units(catalog, units, options, jobs, progress)
-    communes: list[CommuneAudit] = []
+    communes: list[CommuneAudit] = _communes(results, rejected)
+    return AuditRun(catalog, options, communes, rejected, used)
+
+
+def run_rendered_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
+                       render: Renderer, jobs: int | None = None,
+                       progress: Progress | None = None) -> RenderedRun:
+    """``run_audit``, each commune rendered by ``render`` where it is audited (in the
+    workers): the run holds each commune's entry of the report and its figures only."""
+    units, rejected = discover(list(paths), catalog)
+    results, used = audit_units(catalog, units, options, jobs, progress, render)
+    communes: list[RenderedCommune] = _communes(results, rejected)
+    return RenderedRun(catalog, options, communes, rejected, used, len(units))
+
+
+def _communes(results: list[Any], rejected: list[Rejected]) -> list[Any]:
+    """The communes audited, sorted by INSEE code and name; a bad input, and a commune
+    given a second time, go to ``rejected`` (in the order given)."""
+    communes = []
     seen: dict[str, str] = {}
     for result in results:
         if isinstance(result, Rejected):
@@ -132,6 +171,6 @@ def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
             continue
         seen[result.insee] = result.source
         communes.append(result)
-    communes.sort(key=lambda c: (c.insee, c.name))
-    return AuditRun(catalog, options, communes, rejected, used)
+    communes.sort(key=operator.attrgetter("insee", "name"))
+    return communes
 

@@ -47,7 +47,7 @@ from eligibility.documents.bounded import (
     source_name,
 )
 from eligibility.documents.numbers import typed_number
-from eligibility.documents.yamlio import compose_checked
+from eligibility.documents.yamlio import Unusual, load_plain
 from eligibility.errors import InputError, did_you_mean
 from eligibility.profile.loading import (
     ProfileError,
@@ -61,12 +61,6 @@ from eligibility.profile.model import Profile
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's « Texte Unicode »
 XLSX_SUFFIXES = (".xlsx",)  # read by ``eligibility.documents.xlsx``, then parsed as a CSV matrix
-
-if TYPE_CHECKING:  # libyaml's loader has the pure-Python one's interface
-    _CSafeLoader = yaml.SafeLoader
-else:  # PyYAML built without libyaml has only the pure-Python loader
-    _CSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 @dataclass(frozen=True)
 class Matrix:
@@ -226,8 +220,9 @@ def _load_unit(unit: Unit, catalog: Catalog) -> Profile:
 
 
 def read_profile_document(path: Path) -> Any:
-    """Like ``profiles.read_document``, faster (libyaml, and the tree built directly),
-    with the same bounds (size, regular files, alias expansion, depth).
+    """Like ``profiles.read_document``, read once and faster: a plain YAML document is
+    built by ``yamlio.load_plain``, within the same bounds (size, regular files, depth,
+    node count; it has no alias to expand).
 
     On any problem the reference reader runs again, so that messages are the same as
     those of ``check`` (file, line and column).
@@ -236,94 +231,13 @@ def read_profile_document(path: Path) -> Any:
         raw = read_input(path)
     except InputError:
         return read_document(path)
+    source = source_name(path)
+    if path.suffix.lower() == ".json":
+        return parse_document(decode_text(raw, source), source, json_file=True)
     try:
-        text = raw.decode("utf-8-sig")
-        if path.suffix.lower() == ".json" or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return read_document(path)
-        return _fast_yaml(text)
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError, _Unusual, RecursionError):
+        return load_plain(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, Unusual, yaml.YAMLError):
         return read_document(path)
-
-
-class _Unusual(Exception):
-    """A YAML feature the fast path leaves to PyYAML (tags, merge keys, complex keys)."""
-
-
-_SAFE = yaml.constructor.SafeConstructor()
-_STR, _MAP, _SEQ, _INT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
-                          "tag:yaml.org,2002:seq", "tag:yaml.org,2002:int")
-_SCALARS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
-    "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
-    "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _SAFE.construct_yaml_int,
-    "tag:yaml.org,2002:float": _SAFE.construct_yaml_float,
-    # Dates stay text, as in ``yamlio``: the model parses them and names a bad one.
-    "tag:yaml.org,2002:timestamp": lambda node: node.value,
-}
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _resolved(kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
-    return _resolve(_RESOLVER, kind, value, implicit)
-
-
-_RESOLVER = yaml.resolver.Resolver()
-_resolve: Callable[[yaml.resolver.Resolver, Any, str, tuple[bool, bool]], str] = (
-    yaml.resolver.Resolver.resolve)  # the tag of a scalar or collection (untyped in PyYAML)
-_NOTHING: dict[Any, None] = {}  # never written: its get and clear are no-ops in C
-
-
-class _Loader(_CSafeLoader):
-    """libyaml with PyYAML's safe resolver, its answers remembered (a node's tag depends
-    only on its kind, text and style: the safe loader has no path resolvers, so the
-    path hooks have nothing to do)."""
-
-    resolve = staticmethod(_resolved)
-    # A builtin no-op, called once per collection node: its parameters are positional-only.
-    descend_resolver = staticmethod(_NOTHING.get)  # type: ignore[assignment]
-    ascend_resolver = staticmethod(_NOTHING.clear)
-
-
-assert not _CSafeLoader.yaml_path_resolvers, "the fast YAML path assumes no path resolvers"
-
-
-def _fast_yaml(text: str) -> Any:
-    """``yamlio.load_yaml(text)``: the node tree composed by libyaml with PyYAML's safe
-    resolver, then built with SafeConstructor's own scalar constructors (the generic
-    machinery of ``construct_document`` costs half the time of a small profile).
-    Anything unusual raises ``_Unusual`` and PyYAML does it all."""
-    loader = _Loader(text)
-    try:
-        node = compose_checked(loader)  # an alias bomb or deep nesting raises here
-    finally:
-        loader.dispose()
-    return None if node is None else _build(node)
-
-
-def _build(node: Any) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR:
-            return node.value
-        if node.tag == _INT and len(node.value) > LIMITS.max_int_digits:
-            raise _Unusual("long integer")  # the reference reader names its line
-        construct = _SCALARS.get(node.tag)
-        if construct is None:
-            raise _Unusual(node.tag)
-        return construct(node)
-    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-        built = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
-                    _STR, *_SCALARS):
-                raise _Unusual("key")  # merge keys, complex keys
-            key = _build(key_node)
-            if key in built:
-                raise _Unusual("duplicate key")  # the reference reader reports it
-            built[key] = _build(value_node)
-        return built
-    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-        return [_build(item) for item in node.value]
-    raise _Unusual(node.tag)
 
 
 def _csv_problem(problem: InputError, unit: Unit, data: dict[str, Any]) -> InputError:

@@ -1,13 +1,21 @@
 """The audit in figures: the commune × brick matrix, the summary per brick, the totals
-per severity and the exit code. Data only; the reports lay them out."""
+per severity and the exit code. Data only; the reports lay them out.
+
+The figures are read from each commune's ``held``, ``statuses``, ``blocking`` and
+``counts`` only (``CommuneFigures``), so that they are the same for communes audited as
+objects (``CommuneAudit``) and for communes a worker sent back rendered
+(``eligibility.audit.rendered``); communes with the same figures are counted together.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
-from eligibility.audit.findings import OPEN, SEVERITY_RANK, AuditRun, CommuneAudit
+from eligibility.audit.findings import OPEN, SEVERITY_RANK, CommuneAudit
+from eligibility.audit.inputs import Rejected
 from eligibility.catalog.model import SEVERITIES, Catalog, Severity
 
 FailOn = Literal["error", "warning", "never"]
@@ -15,6 +23,30 @@ FailOn = Literal["error", "warning", "never"]
 
 CELL_OK, CELL_WARN, CELL_ERROR, CELL_UNKNOWN, CELL_OPEN, CELL_NONE = (
     "ok", "warning", "error", "undetermined", "open", "none")
+
+
+class CommuneFigures(Protocol):
+    """What the figures of an audit read of a commune."""
+
+    @property
+    def held(self) -> tuple[str, ...]: ...
+    @property
+    def statuses(self) -> tuple[str, ...]: ...
+    @property
+    def blocking(self) -> tuple[tuple[str, ...], ...]: ...
+    @property
+    def counts(self) -> tuple[int, int, int]: ...
+
+
+class AuditFigures(Protocol):
+    """An audit run as its figures see it (``AuditRun`` or ``RenderedRun``)."""
+
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def communes(self) -> Sequence[CommuneFigures]: ...
+    @property
+    def rejected(self) -> Sequence[Rejected]: ...
 
 
 def cells(commune: CommuneAudit, catalog: Catalog) -> list[str]:
@@ -54,36 +86,46 @@ class BrickSummary:
         return sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def brick_summaries(run: AuditRun) -> list[BrickSummary]:
+def brick_summaries(run: AuditFigures) -> list[BrickSummary]:
     """For each brick: communes holding it, eligible, undetermined, ineligible, unavailable,
     and the reasons that block it (held bricks as held, the others as if requested)."""
     catalog = run.catalog
     summaries = [BrickSummary(b) for b in catalog.bricks]
-    for commune in run.communes:
-        rows = zip(summaries, commune.statuses, commune.blocking, strict=True)
-        for summary, status, blocking in rows:
-            if summary.brick in commune.held:
-                summary.held += 1
+    alike = Counter((c.held, c.statuses, c.blocking) for c in run.communes)
+    for (held, statuses, blocking), communes in alike.items():
+        for summary, status, failed in zip(summaries, statuses, blocking, strict=True):
+            if summary.brick in held:
+                summary.held += communes
             if not status:
                 continue
-            summary.counts[status] += 1
-            for rule in dict.fromkeys(blocking):
-                summary.reasons[rule] += 1
+            summary.counts[status] += communes
+            for rule in dict.fromkeys(failed):
+                summary.reasons[rule] += communes
     return summaries
 
 
-def totals(run: AuditRun) -> dict[Severity, int]:
-    counts = Counter(f.severity for c in run.communes for f in c.findings)
-    return {s: counts.get(s, 0) for s in SEVERITIES}
+def totals(run: AuditFigures) -> dict[Severity, int]:
+    """Findings per severity, over every commune."""
+    found = [0] * len(SEVERITIES)
+    for counts, communes in Counter(c.counts for c in run.communes).items():
+        for rank, count in enumerate(counts):
+            found[rank] += count * communes
+    return dict(zip(SEVERITIES, found, strict=True))
 
 
-def exit_code(run: AuditRun, fail_on: FailOn) -> int:
+def worst(run: AuditFigures) -> Severity | None:
+    """The most severe finding of the run, None when there is none."""
+    found = totals(run)
+    return next((s for s in SEVERITIES if found[s]), None)
+
+
+def exit_code(run: AuditFigures, fail_on: FailOn) -> int:
     """2 when an input was bad; 1 when a finding reaches ``fail_on``; else 0."""
     if run.rejected:
         return 2
     if fail_on == "never":
         return 0
-    worst = run.worst()
-    if worst is None:
+    found = worst(run)
+    if found is None:
         return 0
-    return 1 if SEVERITY_RANK[worst] <= SEVERITY_RANK[fail_on] else 0
+    return 1 if SEVERITY_RANK[found] <= SEVERITY_RANK[fail_on] else 0

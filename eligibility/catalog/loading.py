@@ -12,7 +12,6 @@ from pathlib import Path
 
 from eligibility.catalog import cache
 from eligibility.catalog.model import Catalog, Problem, read_catalog, shipped_rules_dir
-from eligibility.catalog.validation import validate
 from eligibility.errors import CatalogError
 
 _CACHE: dict[Path, Catalog] = {}
@@ -32,6 +31,8 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         if stored is not None:
             _CACHE[key] = stored
             return stored
+        from eligibility.catalog.validation import validate  # a stored catalog was valid
+
         catalog, problems = read_catalog(root)
         if catalog is not None:
             problems += validate(catalog)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eligibility.catalog.conditions import OPERATORS, All, Any_, Condition, Leaf, Not, walk
+from eligibility.catalog.shipped import shipped_rules_dir as shipped_rules_dir  # re-exported
 from eligibility.catalog.text import Data as _Data
 from eligibility.catalog.text import Text as Text  # re-exported: the catalog's sentences
 from eligibility.catalog.vocabulary import (
@@ -350,15 +351,6 @@ class Catalog:
             seen.discard(brick_id)
             found = self._closures[brick_id] = tuple(b for b in self.bricks if b in seen)
         return found
-
-
-def shipped_rules_dir() -> Path:
-    """The catalog that travels with the package (``rules/`` in a checkout)."""
-    package = Path(__file__).resolve().parent.parent  # eligibility/, above catalog/
-    installed = package / "rules"  # the wheel maps rules/ to eligibility/rules/
-    if (installed / "catalog.yaml").is_file():
-        return installed
-    return package.parent / "rules"
 
 
 NOTE_FILE = "note-poulx-2022-12-convention-dn.txt"

@@ -15,8 +15,9 @@ from typing import TextIO
 
 import click
 
-from eligibility.audit.batch import run_audit
-from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions
+from eligibility.audit.batch import run_audit, run_rendered_audit
+from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions, AuditRun
+from eligibility.audit.rendered import RenderedRun
 from eligibility.audit.summary import FailOn, exit_code
 from eligibility.cli.options import (
     as_of_option,
@@ -35,7 +36,7 @@ from eligibility.cli.options import (
 )
 from eligibility.errors import InputError, InputErrors, OutputError
 from eligibility.evaluation.check import ENGINES, EngineName
-from eligibility.reports.audit import FORMATS, render_chunks
+from eligibility.reports.audit import FORMATS, JsonEntries, render_chunks
 
 
 class ProgressBar:
@@ -117,7 +118,12 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
     options = AuditOptions(day, earlier, tuple(dropped), engine)
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     try:
-        run = run_audit(catalog, paths, options, jobs, bar)
+        if fmt == "json" and earlier is None and not dropped:
+            # One entry per commune: rendered where it is audited, in the workers (issue 12).
+            run: AuditRun | RenderedRun = run_rendered_audit(
+                catalog, paths, options, JsonEntries(catalog, lang), jobs, bar)
+        else:
+            run = run_audit(catalog, paths, options, jobs, bar)
     finally:
         if bar is not None:
             bar.close()

@@ -27,13 +27,10 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.shell_completion import CompletionItem
 
-from eligibility.catalog.loading import load_catalog
-from eligibility.catalog.model import Catalog
 from eligibility.documents.bounded import (
     LIMITS,
     Limits,
@@ -50,7 +47,11 @@ from eligibility.errors import (
     Interrupted,
     OutputError,
 )
-from eligibility.wording.bricks import brick_title
+
+if TYPE_CHECKING:  # imported where used: `--help` and `--version` load no catalog (issue 12)
+    from click.shell_completion import CompletionItem
+
+    from eligibility.catalog.model import Catalog
 
 STDOUT_NAME = "<stdout>"
 QUIET = "eligibility.quiet"  # key of ``--quiet`` in the root context's ``meta``
@@ -145,12 +146,14 @@ def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
 
 
 def catalog_from(rules: str | None) -> Catalog:
+    from eligibility.catalog.loading import load_catalog
+
     return load_catalog(rules)
 
 
 def catalog_files(rules: str | None) -> list[str]:
     """The files of the catalog a run reads (``--rules DIR``, else the shipped one)."""
-    from eligibility.catalog.model import shipped_rules_dir
+    from eligibility.catalog.shipped import shipped_rules_dir
 
     folder = Path(rules) if rules else shipped_rules_dir()
     if folder.is_file():
@@ -172,6 +175,11 @@ def complete_brick(ctx: click.Context, param: click.Parameter,
     """Shell completion of a brick: its ids and aliases, each with its French title (the
     catalog of ``--rules`` when it is already on the command line). Never fails: a broken
     catalog completes nothing."""
+    from click.shell_completion import CompletionItem
+
+    from eligibility.catalog.loading import load_catalog
+    from eligibility.wording.bricks import brick_title
+
     try:
         catalog = load_catalog(ctx.params.get("rules"))
     except (EligibilityError, OSError):

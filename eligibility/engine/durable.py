@@ -8,11 +8,14 @@ threads lose results) and without running Python actions.
 Compilation. Every *leaf* ``n`` of the catalog becomes two single-fact rules: ``T(n)``
 matches iff the leaf holds, ``F(n)`` iff it fails; an unknown leaf matches neither
 (a comparison on a missing key is false in durable, ``$neq`` too, so each test is
-written on a present key). Facts are flattened into one durable fact of scalar keys: a
+written on a present key). Leaves making the same test (same patterns: the bricks
+share fibre levels, convention versions...) share one pair of rules, whose outcome
+decides each of them (the shipped catalog: 36 leaves, 16 distinct tests, 38 rules). Facts are flattened into one durable fact of scalar keys: a
 level becomes its rank, an enum/text value an integer code (index among the strings
 the rules name, -1 for any other), a set one boolean key per value the rules name, a
 bool stays a bool, a number stays a number (clamped to +-2**53, written so durable
-parses it). Only keys some rule reads are sent. No string ever reaches durable.
+parses it). Only keys some rule reads are sent. No string ever reaches durable. Keys
+are short (``k0``, ``k1``...): durable sends the whole fact back with every fired rule.
 
 What moved out of durable (issue 12), and why. durable decides every leaf; the
 ``all``/``any``/``not`` nodes above them are combined in Python by code compiled from
@@ -21,6 +24,7 @@ the catalog once (:func:`_combiner`, Kleene's logic as ``conditions.evaluate``),
 rule that fires costs one action (a result serialised by the C code and read back),
 and a rule per combinator fired about 40 actions per profile where the leaves need
 about 30; the combinators' own rules only repeated what their leaves had decided.
+With one pair of rules per distinct test, a profile now fires about 14.
 
 Evaluation. One fact per ruleset, asserted in a state kept from one profile to the
 next (creating a state clears a large node: it cost more than the matching) with its
@@ -56,7 +60,6 @@ import itertools
 import json
 import math
 import os
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -294,13 +297,17 @@ def _infer_kind(path: str, leaves: list[Leaf]) -> Encoding:
     raise ValueError(f"fact {path}: cannot tell its kind from the values {values!r}")
 
 
-def _key_for(path: str, taken: set[str]) -> str:
-    base = "f_" + re.sub(r"[^A-Za-z0-9_]", "_", path.replace(".", "__"))
-    key, n = base, 1
-    while key in taken:
+def _key_for(path: str, taken: dict[int, str]) -> str:
+    """A short durable key for ``path`` (``k0``, ``k1``, ...): every fired rule sends the
+    whole fact back as JSON, so key length is paid once per action (issue 12). The
+    path each key stands for is in the engine's fields (``_Field.path``). ``taken``
+    holds the FNV-1a hashes already used: durable knows a property by its hash alone,
+    so a key whose hash is taken is skipped."""
+    n = len(taken)
+    while _fnv1a(f"k{n}") in taken:
         n += 1
-        key = f"{base}_{n}"
-    taken.add(key)
+    key = f"k{n}"
+    taken[_fnv1a(key)] = key
     return key
 
 
@@ -308,7 +315,7 @@ def _build_fields(leaves: list[Leaf]) -> dict[str, _Field]:
     by_path: dict[str, list[Leaf]] = {}
     for leaf in leaves:
         by_path.setdefault(leaf.fact, []).append(leaf)
-    taken: set[str] = set()
+    taken: dict[int, str] = {_fnv1a(name): name for name in (*_RESERVED, _MARKER)}
     fields: dict[str, _Field] = {}
     for path, group in by_path.items():
         kind = _infer_kind(path, group)
@@ -544,14 +551,22 @@ class DurableEngine:
         path_of_key = {k: f.path for f in self._fields.values() for k in f.durable_keys()}
         field_order = list(self._fields)
         self._chunks: list[_Chunk] = []
-        self._rule_of: dict[str, tuple[int, bool]] = {}
+        # rule name -> (the leaves its test decides, outcome)
+        self._rule_of: dict[str, tuple[list[int], bool]] = {}
         self._leaves: list[tuple[int, str]] = []  # (node index, fact path) of every leaf
+        # one pair of rules per distinct test: leaves that test the same thing (the
+        # catalog's bricks share fibre levels, conventions...) are decided together
+        tested: dict[tuple[str, str], list[int]] = {}
         chunk = _Chunk()
         for i, c in enumerate(conditions):
             if not isinstance(c, Leaf):
                 continue  # combined in Python (_combiner) from the leaves durable decided
             self._leaves.append((i, c.fact))
             t, f = _leaf_patterns(c, self._fields[c.fact])
+            same = tested.setdefault((repr(t), repr(f)), [])
+            same.append(i)
+            if len(same) > 1:
+                continue  # decided by the rules of an earlier leaf with the same test
             rules = []
             for outcome, pattern in ((True, t), (False, f)):
                 branches = pattern[1] if pattern[0] == "or" else (pattern,)
@@ -586,14 +601,14 @@ class DurableEngine:
             chunk.keys |= keys
             chunk.matches += matches
             for rule in rules:
-                self._rule_of[rule.name] = (i, rule.outcome)
+                self._rule_of[rule.name] = (same, rule.outcome)
         if chunk.nodes or not self._chunks:
             self._chunks.append(chunk)
         for chunk in self._chunks:
             paths = {path_of_key[k] for k in chunk.keys}
             chunk.fields = [p for p in field_order if p in paths]
         self._one_chunk = len(self._chunks) == 1 and self._chunks[0].fields == field_order
-        self._rule_of[_CATCH_ALL] = (len(nodes), True)  # a slot past the nodes: ignored
+        self._rule_of[_CATCH_ALL] = ([len(nodes)], True)  # a slot past the nodes: ignored
 
     def _ensure_rulesets(self) -> None:
         """Create the rulesets in this process (again in a forked child)."""
@@ -718,12 +733,13 @@ class DurableEngine:
             found = rule_of.get(name)
             if found is None:
                 raise EngineError(f"durable-rules fired an unknown rule {name!r}")
-            node, outcome = found
-            before = values[node]
-            if before is not None and before is not outcome and node < len(self._nodes):
-                raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
-                                  "both true and false")
-            values[node] = outcome
+            decided, outcome = found
+            for node in decided:
+                before = values[node]
+                if before is not None and before is not outcome and node < len(self._nodes):
+                    raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
+                                      "both true and false")
+                values[node] = outcome
         values.pop()
         # Checked before use: a leaf on a known fact is decided, on an unknown one is not.
         for i, fact in self._leaves:

@@ -16,11 +16,12 @@ then fails with the required brick's reasons as its chain of because. And what i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from eligibility.catalog.conditions import Condition, Leaf, Truth, children
+from eligibility.catalog.conditions import Condition, Leaf, Truth, children, walk
 from eligibility.catalog.model import Brick, Catalog
 from eligibility.catalog.vocabulary import DERIVATIONS
 from eligibility.errors import EXIT_FAILED, EXIT_OK  # CONTRACT §3
@@ -194,19 +195,27 @@ def assemble(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Mapping[
 
 
 _Key = tuple[int, Truth, tuple[str, ...]]
+# what a requirement passes on: the required brick's truth, with its missing facts when
+# unknown (its reason and the dependant's missing facts depend on nothing else)
+_Passed = Truth | tuple[None, tuple[str, ...]]
 
 
 class _Assembly:
     """What ``assemble`` needs of one catalog, prepared once: per brick, the slots of its
-    reasons (rule id, kind, node, citation), and a cache of the reasons already built.
+    reasons (rule id, kind, node, citation), and caches of the reasons and verdicts
+    already built.
 
     A slot's reason depends only on its truth, its missing facts and, for a rule with a
-    dated basis, the date's citation: the cache is keyed by these (per date), so a
-    shared reason is equal, field for field, to the one the plain code would build.
+    dated basis, the date's citation; a brick's verdict only on the truths of the nodes
+    of its trees (availability, common rules, its conditions: the missing facts follow
+    from them), what each requirement passes on, and the date. The caches are keyed by
+    exactly these (per date), so a shared reason or verdict is equal, field for field,
+    to the one the plain code would build; both are frozen values. ``reference.py``
+    builds every verdict anew: the agreement tests hold this cache to account.
     """
 
     _MAX_DATES = 64      # citations cached for this many dates, then forgotten
-    _MAX_REASONS = 50_000  # reasons cached per date before the cache starts again
+    _MAX_REASONS = 50_000  # reasons (and verdicts) cached per date before starting again
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -214,8 +223,8 @@ class _Assembly:
         # required brick)
         self.slots: list[tuple[str, RuleKind, Condition | None, Any, str, str, str | None]] = []
         self.common = [self._slot(r.id, COMMON, r.condition, r) for r in catalog.common]
-        self.bricks: dict[str, tuple[Brick, int, list[tuple[int, str]], list[int],
-                                     tuple[str, ...]]] = {}
+        common_nodes = [n.node_id for r in catalog.common for n in walk(r.condition)]
+        self.bricks: dict[str, _BrickSlots] = {}
         for brick in catalog.bricks.values():
             availability = self._slot(brick.availability_rule.node_id, AVAILABILITY,
                                       brick.availability_rule, None,
@@ -224,30 +233,38 @@ class _Assembly:
                                         req.citation, req.brick), req.brick)
                             for req in brick.requires]
             conditions = [self._slot(r.id, CONDITION, r.condition, r) for r in brick.conditions]
+            node_ids = [n.node_id for n in walk(brick.availability_rule)] + common_nodes + [
+                n.node_id for r in brick.conditions for n in walk(r.condition)]
+            # a tuple of the truths of these nodes, whatever their number (itemgetter
+            # of one key would return the bare value)
+            truths_of = operator.itemgetter(*node_ids, *node_ids[:1])
             self.bricks[brick.id] = (brick, availability, requirements, conditions,
-                                     tuple(r.brick for r in brick.requires))
-        self.by_date: dict[dt.date, tuple[list[tuple[str, str]], dict[_Key, Reason]]] = {}
+                                     tuple(r.brick for r in brick.requires), truths_of)
+        self.by_date: dict[dt.date, tuple[list[tuple[str, str]], dict[_Key, Reason],
+                                          dict[Any, Verdict]]] = {}
 
     def _slot(self, rule_id: str, kind: RuleKind, condition: Condition | None, rule: Any,
               source: str = "", citation: str = "", brick: str | None = None) -> int:
         self.slots.append((rule_id, kind, condition, rule, source, citation, brick))
         return len(self.slots) - 1
 
-    def _for_date(self, as_of: dt.date) -> tuple[list[tuple[str, str]], dict[_Key, Reason]]:
+    def _for_date(self, as_of: dt.date) -> tuple[list[tuple[str, str]], dict[_Key, Reason],
+                                                  dict[Any, Verdict]]:
         entry = self.by_date.get(as_of)
         if entry is None:
             if len(self.by_date) >= self._MAX_DATES:
                 self.by_date.clear()
             cited = [rule.cited_at(as_of) if rule is not None else (source, citation)
                      for _, _, _, rule, source, citation, _ in self.slots]
-            entry = self.by_date[as_of] = (cited, {})
-        elif len(entry[1]) > self._MAX_REASONS:
+            entry = self.by_date[as_of] = (cited, {}, {})
+        elif len(entry[1]) > self._MAX_REASONS or len(entry[2]) > self._MAX_REASONS:
             entry[1].clear()
+            entry[2].clear()
         return entry
 
     def fill(self, verdicts: dict[str, Verdict], as_of: dt.date, truths: Mapping[str, Truth],
              held: frozenset[str], asked: set[str], only: tuple[str, ...] | None) -> None:
-        cited, cache = self._for_date(as_of)
+        cited, cache, verdict_cache = self._for_date(as_of)
         slots = self.slots
 
         def reason(slot: int, truth: Truth) -> Reason:
@@ -263,30 +280,26 @@ class _Assembly:
                                             brick)
             return found
 
-        common = [reason(s, truths[slots[s][2].node_id]) for s in self.common]  # type: ignore[union-attr]
-        common_missing = [m for r in common for m in r.missing]
-        common_held = {r.held for r in common}
-        bricks = self.bricks
+        common_reasons: list[list[Reason]] = []  # built on the first verdict not cached
 
-        def verdict(brick_id: str) -> Verdict:
-            done = verdicts.get(brick_id)
-            if done is not None:
-                return done
-            brick, availability_slot, requirements, conditions, requires = bricks[brick_id]
+        def build(brick_id: str, passed: tuple[_Passed, ...]) -> Verdict:
+            if not common_reasons:
+                common_reasons.append(
+                    [reason(s, truths[slots[s][2].node_id]) for s in self.common])  # type: ignore[union-attr]
+            common = common_reasons[0]
+            brick, availability_slot, requirements, conditions, requires, _ = bricks[brick_id]
             availability = truths[brick.availability_rule.node_id]
             first = reason(availability_slot, availability)
             reasons = [first, *common]
-            missing = [*first.missing, *common_missing]
-            seen = {availability, *common_held}  # the truths among the reasons
-            for slot, required in requirements:
+            missing = [*first.missing, *(m for r in common for m in r.missing)]
+            seen = {availability, *(r.held for r in common)}  # the truths among the reasons
+            for (slot, _), given in zip(requirements, passed, strict=True):
                 held_truth: Truth
-                if required in held or required in asked:
-                    other = verdict(required)
-                    held_truth = _REQUIREMENT_TRUTH[other.status]
-                    if held_truth is None:
-                        missing += other.missing
+                if isinstance(given, tuple):  # unknown: the required brick's missing facts
+                    held_truth = None
+                    missing += given[1]
                 else:
-                    held_truth = False
+                    held_truth = given
                 seen.add(held_truth)
                 reasons.append(reason(slot, held_truth))
             for slot in conditions:
@@ -299,12 +312,39 @@ class _Assembly:
             status: Status = ("unavailable" if availability is False else
                               "ineligible" if False in seen else
                               "undetermined" if None in seen else "eligible")
-            result = verdicts[brick_id] = Verdict(brick_id, status, tuple(reasons), requires,
-                                                  _unique(missing) if missing else ())
-            return result
+            return Verdict(brick_id, status, tuple(reasons), requires,
+                           _unique(missing) if missing else ())
+
+        bricks = self.bricks
+
+        def verdict(brick_id: str) -> Verdict:
+            done = verdicts.get(brick_id)
+            if done is not None:
+                return done
+            slots_of = bricks[brick_id]
+            passed: list[_Passed] = []
+            for _, required in slots_of[2]:
+                if required in held or required in asked:
+                    other = verdict(required)
+                    truth = _REQUIREMENT_TRUTH[other.status]
+                    passed.append((None, other.missing) if truth is None else truth)
+                else:
+                    passed.append(False)
+            key = (brick_id, slots_of[5](truths), *passed)
+            found = verdict_cache.get(key)
+            if found is None:
+                found = verdict_cache[key] = build(brick_id, tuple(passed))
+            verdicts[brick_id] = found
+            return found
 
         for brick_id in (bricks if only is None else only):
             verdict(brick_id)
+
+
+# per brick: the brick, its availability slot, (slot, required brick) per requirement,
+# its condition slots, the bricks it requires, and the truths its verdict depends on
+_BrickSlots = tuple[Brick, int, list[tuple[int, str]], list[int], tuple[str, ...],
+                    Callable[[Mapping[str, Truth]], tuple[Truth, ...]]]
 
 
 _ASSEMBLIES: dict[int, tuple[Catalog, _Assembly]] = {}

@@ -69,10 +69,10 @@ def convention_in_force(profile: Profile, as_of: dt.date, catalog: Catalog) -> s
 def derive_facts(profile: Profile, as_of: dt.date, catalog: Catalog) -> dict[str, Any]:
     """The facts of ``profile`` on ``as_of``; unknown facts are left out."""
     facts: dict[str, Any] = {}
-    for fact in catalog.facts.read:
-        value = getattr(getattr(profile, fact.section, None), fact.name, None)
+    for path, section, name in catalog.facts.readers:
+        value = getattr(getattr(profile, section, None), name, None)
         if value is not None:
-            facts[fact.path] = frozenset(value) if isinstance(value, list) else value
+            facts[path] = frozenset(value) if isinstance(value, list) else value
     in_force = convention_in_force(profile, as_of, catalog)
     if in_force is not None:
         facts["convention.in_force"] = in_force

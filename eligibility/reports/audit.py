@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eligibility.audit.findings import OPEN, AuditRun, CommuneAudit, Finding
+from eligibility.audit.rendered import RenderedRun
 from eligibility.audit.summary import BrickSummary, brick_summaries, cells, totals
 from eligibility.catalog.model import SEVERITIES, Catalog
 from eligibility.documents.bounded import markdown_text, spreadsheet_cell
@@ -351,7 +352,8 @@ def audit_text(run: AuditRun, lang: str = "fr") -> str:
 
 # --- JSON ------------------------------------------------------------------------------
 
-def _summary_json(summary: BrickSummary, run: AuditRun, lang: str) -> dict[str, Any]:
+def _summary_json(summary: BrickSummary, run: AuditRun | RenderedRun,
+                  lang: str) -> dict[str, Any]:
     top = summary.top_reason()
     return {
         "id": summary.brick, "held": summary.held,
@@ -433,15 +435,36 @@ def _dump(value: Any, depth: int, pretty: bool) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
 
 
-def audit_json_chunks(run: AuditRun, lang: str = "fr") -> Iterator[str]:
+class JsonEntries:
+    """A commune's entry of the JSON report, as placed in it: what the workers of a large
+    audit render (``eligibility.audit.batch.run_rendered_audit``), so that the parent
+    only concatenates. Laid out for a run of ``inputs`` inputs: indented up to
+    ``PRETTY_UP_TO``, one line each beyond."""
+
+    def __init__(self, catalog: Catalog, lang: str) -> None:
+        self.words = AuditWording(catalog, lang)
+
+    def __call__(self, commune: CommuneAudit, inputs: int) -> str:
+        return _dump(_commune_json(commune, self.words), 2, inputs <= PRETTY_UP_TO)
+
+
+def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator[str]:
     """The JSON report piece by piece, so that a large one is never held whole.
 
     Up to ``PRETTY_UP_TO`` communes it is indented like ``json.dumps(…, indent=2)``;
-    beyond, each commune (change, what-if entry) is one compact line: the same JSON.
+    beyond, each commune (change, what-if entry) is one compact line: the same JSON. A
+    ``RenderedRun`` brings its communes' entries rendered (``JsonEntries``), laid out
+    for its number of inputs (which counts the inputs refused too).
     """
     catalog = run.catalog
     words = AuditWording(catalog, lang)
-    pretty = len(run.communes) <= PRETTY_UP_TO
+    if isinstance(run, RenderedRun):
+        pretty = run.inputs <= PRETTY_UP_TO
+        entries: Iterable[str] = (c.text for c in run.communes)
+        assert run.options.compare is None and not run.options.drop, "entries of one date"
+    else:
+        pretty = len(run.communes) <= PRETTY_UP_TO
+        entries = (_dump(_commune_json(c, words), 2, pretty) for c in run.communes)
 
     def items(key: str, values: Iterable[str], depth: int, last: bool) -> Iterator[str]:
         pad = "  " * depth
@@ -463,12 +486,11 @@ def audit_json_chunks(run: AuditRun, lang: str = "fr") -> Iterator[str]:
     yield "{\n"
     for key, value in head.items():
         yield f'  {json.dumps(key)}: {_dump(value, 1, pretty)},\n'
-    yield from items("communes", (_dump(_commune_json(c, words), 2, pretty)
-                                  for c in run.communes), 1, False)
-    if run.options.compare is not None:
+    yield from items("communes", entries, 1, False)
+    if isinstance(run, AuditRun) and run.options.compare is not None:
         yield from items("changes", (_dump(_change_json(c, words), 2, pretty)
                                      for c in run.communes), 1, False)
-    if run.options.drop:
+    if isinstance(run, AuditRun) and run.options.drop:
         yield '  "what_if": {\n'
         yield f'    "drop": {_dump(list(run.options.drop), 2, pretty)},\n'
         yield from items("communes", (_dump(_drop_json(c, words), 3, pretty)
@@ -900,10 +922,12 @@ def render(run: AuditRun, fmt: str, lang: str = "fr") -> str:
     return RENDERERS[fmt](run, lang)
 
 
-def render_chunks(run: AuditRun, fmt: str, lang: str = "fr") -> Iterator[str]:
-    """The report in pieces (JSON is streamed; the other formats come whole)."""
+def render_chunks(run: AuditRun | RenderedRun, fmt: str, lang: str = "fr") -> Iterator[str]:
+    """The report in pieces (JSON is streamed; the other formats come whole). A
+    ``RenderedRun`` is a JSON one (``JsonEntries``)."""
     if fmt == "json":
         yield from audit_json_chunks(run, lang)
     else:
+        assert isinstance(run, AuditRun), "entries rendered for JSON"
         text = render(run, fmt, lang)
         yield text if text.endswith("\n") else text + "\n"
