@@ -28,17 +28,15 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
 
 from eligibility.catalog.model import Catalog
 from eligibility.catalog.vocabulary import Fact, Vocabulary
 from eligibility.documents.bounded import (
-    LIMITS,
     STDIN,
     STDIN_NAME,
     decode_text,
