@@ -15,7 +15,8 @@ Facts are flattened into one durable fact of scalar keys: a level becomes its ra
 an enum/text value an integer code (index among the strings the rules name, -1 for
 any other), a set one boolean key per value the rules name, a bool stays a bool, a
 number stays a number (clamped to +-2**53, written so durable parses it). Only keys
-some rule reads are sent. No string ever reaches durable. Keys are short (``k0``, ``k1``...): durable sends the whole fact back with every fired rule.
+some rule reads are sent. No string ever reaches durable. Keys are short (``k0``,
+``k1``...): durable sends the whole fact back with every fired rule.
 
 What moved out of durable (issue 12), and why. durable decides every leaf; the
 ``all``/``any``/``not`` nodes above them are combined in Python by code compiled from
