@@ -9,9 +9,11 @@ per rendering.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from eligibility.catalog.conditions import Condition
+from eligibility.catalog.model import Catalog
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -241,8 +243,46 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
-    """The JSON answer of ``check --format json`` (CONTRACT §4) as data, with its ``provenance``."""
+ReasonWriter = Callable[[Evaluation, Reason, str], Any]
+
+# reason -> its JSON text in a ``check`` document, per catalog (see _written_reason)
+_WRITTEN: dict[int, tuple[Catalog, dict[tuple[Any, ...], jsontext.Written]]] = {}
+_MAX_WRITTEN = 20_000
+_REASON_DEPTH = 4  # document > "bricks" list > brick > "reasons" list > the reason
+
+
+def _written_reason(ev: Evaluation, reason: Reason, lang: str) -> jsontext.Written:
+    """``_reason_json`` written as JSON text once for every evaluation it comes back in.
+
+    Its text depends on the reason (a frozen value), the language, the date (a dated
+    basis, the quote) and the values of the facts its rule reads: that is the key.
+    """
+    entry = _WRITTEN.get(id(ev.catalog))
+    if entry is None or entry[0] is not ev.catalog:
+        if len(_WRITTEN) >= 8:
+            _WRITTEN.clear()
+        entry = _WRITTEN[id(ev.catalog)] = (ev.catalog, {})  # holding it keeps its id
+    cache = entry[1]
+    read: tuple[Any, ...] = ()
+    if reason.kind != REQUIREMENT:
+        facts = ev.facts
+        read = tuple((f, facts.get(f)) for f in read_facts(_condition_of(ev, reason), facts))
+    key = (reason, lang, ev.as_of, read)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _MAX_WRITTEN:
+            cache.clear()
+        found = cache[key] = jsontext.written(_reason_json(ev, reason, lang), _REASON_DEPTH)
+    return found
+
+
+def check_json_data(ev: Evaluation, lang: str = "fr",
+                    reason_json: ReasonWriter | None = None) -> dict[str, Any]:
+    """The JSON answer of ``check --format json`` (CONTRACT §4) as data, with its ``provenance``.
+
+    ``reason_json`` writes each reason (``check_json`` passes one that keeps the text
+    of the reasons that come back)."""
+    reason_json = reason_json or _reason_json
     bricks = []
     for verdict in ev.shown():
         helps, plan = help_lines(ev, verdict, lang)  # the JSON says no chain of because
@@ -250,7 +290,7 @@ def check_json_data(ev: Evaluation, lang: str = "fr") -> dict[str, Any]:
             "id": verdict.brick,
             "name": brick_title(ev.catalog.bricks[verdict.brick], lang),
             "status": verdict.status,
-            "reasons": [_reason_json(ev, r, lang) for r in verdict.reasons],
+            "reasons": [reason_json(ev, r, lang) for r in verdict.reasons],
             "requires": list(verdict.requires),
             "missing": list(verdict.missing),
             "remediation": helps,
@@ -287,7 +327,8 @@ def _said(ev: Evaluation, e: BrickExplanation, verdict: Verdict, lang: str,
 
 def check_json(ev: Evaluation, lang: str = "fr") -> str:
     """``check_json_data`` as indented JSON text."""
-    return jsontext.dumps(check_json_data(ev, lang))  # json.dumps(indent=2), faster
+    # json.dumps(indent=2), faster; each reason's text written once (issue 12.2)
+    return jsontext.dumps(check_json_data(ev, lang, _written_reason))
 
 
 def explain_text(ev: Evaluation, brick_id: str, lang: str = "fr") -> str:

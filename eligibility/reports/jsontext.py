@@ -6,6 +6,10 @@ to a pure-Python generator that costs more than evaluating the verdicts it print
 hold (dicts with string keys, lists and tuples, strings, numbers, booleans, None):
 strings go through the C string encoder, containers through one recursive function
 appending to a list. Anything else (a set, a date) raises ``TypeError`` as json does.
+
+A :class:`Written` value is JSON already written (by :func:`written`, at the depth it is
+placed at) and goes out as it is: a renderer may keep the text of a part that comes
+back unchanged from one document to the next (a reason shared between verdicts).
 """
 
 from __future__ import annotations
@@ -45,9 +49,24 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+class Written(str):
+    """JSON text written by :func:`written` for one depth: placed there, it is output as is."""
+
+    __slots__ = ()
+
+
+def written(data: Any, depth: int) -> Written:
+    """``data`` as the indented JSON it would be at ``depth`` (0: the top) of a document."""
+    out: list[str] = []
+    _write(data, "  " * depth, out)
+    return Written("".join(out))
+
+
 def _write(value: Any, indent: str, out: list[str]) -> None:
     kind = value.__class__  # exact types first: the common case, tested cheaply
-    if kind is dict:
+    if kind is Written:
+        out.append(value)
+    elif kind is dict:
         if not value:
             out.append("{}")
             return
@@ -73,6 +92,8 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
             leaf = _scalar(item)
             if leaf is not None:
                 out.append(separator + leaf)
+            elif item.__class__ is Written:
+                out.append(separator + item)
             else:
                 out.append(separator)
                 _write(item, inner, out)

@@ -10,6 +10,7 @@ these outputs use.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 import unicodedata
@@ -46,13 +47,21 @@ def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDT
         # It fits as it is (no tab, line break or no-break space, no trailing space):
         # what textwrap would give, without its cost.
         return [indent + text]
+    return list(_wrapped(text, indent, hang, width))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, indent: str, hang: str | None, width: int) -> tuple[str, ...]:
+    """``wrap`` of a text that does not fit, memoised: citations and reasons come back
+    verdict after verdict, and finding where a line may break was most of rendering
+    one (issue 12.2)."""
     glued = _KEEP.sub(_GLUE, text)
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return _greedy(glued, indent, indent if hang is None else hang, width)
+        return tuple(_greedy(glued, indent, indent if hang is None else hang, width))
     lines = textwrap.wrap(glued, width, initial_indent=indent,
                           subsequent_indent=indent if hang is None else hang,
                           break_on_hyphens=False, break_long_words=False) or [indent]
-    return [line.replace(_GLUE, " ") for line in lines]
+    return tuple(line.replace(_GLUE, " ") for line in lines)
 
 
 def _greedy(glued: str, indent: str, hang: str, width: int) -> list[str]:
