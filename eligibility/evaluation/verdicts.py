@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children, walk
-from eligibility.catalog.model import Brick, Catalog
+from eligibility.catalog.model import Brick, Catalog, all_nodes
 from eligibility.catalog.vocabulary import DERIVATIONS
 from eligibility.errors import EXIT_FAILED, EXIT_OK  # CONTRACT §3
 from eligibility.evaluation.plans import Plan
@@ -240,31 +240,38 @@ class _Assembly:
             truths_of = operator.itemgetter(*node_ids, *node_ids[:1])
             self.bricks[brick.id] = (brick, availability, requirements, conditions,
                                      tuple(r.brick for r in brick.requires), truths_of)
-        self.by_date: dict[dt.date, tuple[list[tuple[str, str]], dict[_Key, Reason],
-                                          dict[Any, Verdict]]] = {}
+        every_node = list(dict.fromkeys(n.node_id for n in all_nodes(catalog)))
+        self.all_truths = operator.itemgetter(*every_node, *every_node[:1])
+        self.by_date: dict[dt.date, _DateMemo] = {}
 
     def _slot(self, rule_id: str, kind: RuleKind, condition: Condition | None, rule: Any,
               source: str = "", citation: str = "", brick: str | None = None) -> int:
         self.slots.append((rule_id, kind, condition, rule, source, citation, brick))
         return len(self.slots) - 1
 
-    def _for_date(self, as_of: dt.date) -> tuple[list[tuple[str, str]], dict[_Key, Reason],
-                                                  dict[Any, Verdict]]:
+    def _for_date(self, as_of: dt.date) -> _DateMemo:
         entry = self.by_date.get(as_of)
         if entry is None:
             if len(self.by_date) >= self._MAX_DATES:
                 self.by_date.clear()
             cited = [rule.cited_at(as_of) if rule is not None else (source, citation)
                      for _, _, _, rule, source, citation, _ in self.slots]
-            entry = self.by_date[as_of] = (cited, {}, {})
-        elif len(entry[1]) > self._MAX_REASONS or len(entry[2]) > self._MAX_REASONS:
-            entry[1].clear()
-            entry[2].clear()
+            entry = self.by_date[as_of] = (cited, {}, {}, {})
+        elif any(len(memo) > self._MAX_REASONS for memo in entry[1:]):
+            for memo in entry[1:]:
+                memo.clear()
         return entry
 
     def fill(self, verdicts: dict[str, Verdict], as_of: dt.date, truths: Mapping[str, Truth],
              held: frozenset[str], asked: set[str], only: tuple[str, ...] | None) -> None:
-        cited, cache, verdict_cache = self._for_date(as_of)
+        cited, cache, verdict_cache, whole_cache = self._for_date(as_of)
+        whole = None
+        if only is None:  # every brick: the same truths, holdings and asks give the same
+            whole = (self.all_truths(truths), held, frozenset(asked))
+            known = whole_cache.get(whole)
+            if known is not None:
+                verdicts.update(known)
+                return
         slots = self.slots
 
         def reason(slot: int, truth: Truth) -> Reason:
@@ -339,8 +346,14 @@ class _Assembly:
 
         for brick_id in (bricks if only is None else only):
             verdict(brick_id)
+        if whole is not None:
+            whole_cache[whole] = dict(verdicts)
 
 
+# per date: the citations of the slots, and the reasons, verdicts and whole evaluations
+# (every brick's verdict) already built
+_DateMemo = tuple[list[tuple[str, str]], dict[_Key, Reason], dict[Any, Verdict],
+                  dict[Any, dict[str, Verdict]]]
 # per brick: the brick, its availability slot, (slot, required brick) per requirement,
 # its condition slots, the bricks it requires, and the truths its verdict depends on
 _BrickSlots = tuple[Brick, int, list[tuple[int, str]], list[int], tuple[str, ...],
