@@ -58,3 +58,21 @@ def test_a_memoised_wrap_gives_a_new_list_each_time():
     again = wrap(text, "  ", "    ")
     assert "changed by the caller" not in again
     assert all(len(line) <= WIDTH for line in again) and len(again) > 1
+
+
+def test_the_memos_stay_bounded_and_right_when_they_start_again(catalog, monkeypatch):
+    from eligibility.evaluation import verdicts
+
+    assembly = verdicts._assembly(catalog)
+    monkeypatch.setattr(assembly, "_MAX_KEPT", 50)
+    assembly.by_date.clear()
+    assembly.kept = 0
+    most = 0
+    for profile, day, show in _cases(catalog)[:60]:
+        durable = check(catalog, profile, day, show=show, plans=False)
+        most = max(most, assembly.kept)
+        facts = derive_facts(profile, day, catalog)
+        assert durable.verdicts == evaluate_reference(catalog, profile, day, facts).verdicts
+    # one evaluation adds at most its reasons, its verdicts and itself
+    assert most <= 50 + 10 * 20
+    assert assembly.kept <= most

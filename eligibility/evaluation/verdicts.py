@@ -215,7 +215,9 @@ class _Assembly:
     """
 
     _MAX_DATES = 64      # citations cached for this many dates, then forgotten
-    _MAX_REASONS = 50_000  # reasons (and verdicts) cached per date before starting again
+    # reasons, verdicts and evaluations kept over all dates before starting again (about
+    # 60 MB at most; an audit of communes with many subscription dates fills it)
+    _MAX_KEPT = 100_000
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -243,6 +245,7 @@ class _Assembly:
         every_node = list(dict.fromkeys(n.node_id for n in all_nodes(catalog)))
         self.all_truths = operator.itemgetter(*every_node, *every_node[:1])
         self.by_date: dict[dt.date, _DateMemo] = {}
+        self.kept = 0  # entries in the memos of every date (counted after each fill)
 
     def _slot(self, rule_id: str, kind: RuleKind, condition: Condition | None, rule: Any,
               source: str = "", citation: str = "", brick: str | None = None) -> int:
@@ -257,9 +260,10 @@ class _Assembly:
             cited = [rule.cited_at(as_of) if rule is not None else (source, citation)
                      for _, _, _, rule, source, citation, _ in self.slots]
             entry = self.by_date[as_of] = (cited, {}, {}, {})
-        elif any(len(memo) > self._MAX_REASONS for memo in entry[1:]):
-            for memo in entry[1:]:
-                memo.clear()
+        elif self.kept > self._MAX_KEPT:
+            self.by_date.clear()
+            self.kept = 0
+            return self._for_date(as_of)
         return entry
 
     def fill(self, verdicts: dict[str, Verdict], as_of: dt.date, truths: Mapping[str, Truth],
@@ -344,10 +348,12 @@ class _Assembly:
             verdicts[brick_id] = found
             return found
 
+        before = len(cache) + len(verdict_cache) + len(whole_cache)
         for brick_id in (bricks if only is None else only):
             verdict(brick_id)
         if whole is not None:
             whole_cache[whole] = dict(verdicts)
+        self.kept += len(cache) + len(verdict_cache) + len(whole_cache) - before
 
 
 # per date: the citations of the slots, and the reasons, verdicts and whole evaluations
