@@ -735,20 +735,21 @@ class DurableEngine:
             if found is None:
                 raise EngineError(f"durable-rules fired an unknown rule {name!r}")
             decided, outcome = found
+            # the leaves of one test are always set together: the first tells for all
+            if values[decided[0]] is (not outcome):
+                raise EngineError(f"durable-rules found {self._nodes[decided[0]].node_id} "
+                                  "both true and false")
             for node in decided:
-                before = values[node]
-                if before is not None and before is not outcome and node < len(self._nodes):
-                    raise EngineError(f"durable-rules found {self._nodes[node].node_id} "
-                                      "both true and false")
                 values[node] = outcome
         values.pop()
         # Checked before use: a leaf on a known fact is decided, on an unknown one is not.
-        for i, fact in self._leaves:
-            if (values[i] is None) is (fact in facts):
-                known = fact in facts
-                raise EngineError(
-                    f"durable-rules {'lost' if known else 'invented'} the outcome of "
-                    f"{self._nodes[i].node_id} ({fact} {'known' if known else 'unknown'})")
+        wrong = [(i, fact) for i, fact in self._leaves if (values[i] is None) is (fact in facts)]
+        if wrong:
+            i, fact = wrong[0]
+            known = fact in facts
+            raise EngineError(
+                f"durable-rules {'lost' if known else 'invented'} the outcome of "
+                f"{self._nodes[i].node_id} ({fact} {'known' if known else 'unknown'})")
         self._combine(values)
         return dict(zip(self.node_ids, values, strict=True))
 
