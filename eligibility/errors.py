@@ -17,7 +17,6 @@ Library code raises, never prints nor exits.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 # Every exit code of the command (CONTRACT §3); ``--help`` lists them (``EXIT_CODES``).
@@ -109,5 +108,7 @@ class Interrupted(EligibilityError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """``"did you mean 'x'?"`` for the nearest valid name, or None when nothing is close."""
+    import difflib  # only once a name is wrong (issue 12: a cold command does not need it)
+
     match = difflib.get_close_matches(str(word)[:200], list(choices), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None

@@ -9,7 +9,7 @@ Design decisions (issue 12, a cold command close to its floor):
 * Run as the program (``Main.main`` reading the process's own arguments), the cyclic
   garbage collector is off while the command's modules are imported: an import makes
   objects that live as long as the process, which the collector would otherwise scan
-  again and again (a tenth of a cold ``check``). Once the command is loaded they are
+  again and again (about a tenth of a cold ``check``). Once the command is loaded they are
   frozen (``gc.freeze``: never scanned again, the few cycles left by the imports kept)
   and the collector runs as usual for the command's work, however long it is. Called
   with arguments (``CliRunner``, a test, an embedding program), nothing is changed.

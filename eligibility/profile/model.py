@@ -81,6 +81,23 @@ Amount = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 Text = Annotated[str, BeforeValidator(_plain_text)]
 
 
+def empty_list() -> list[Any]:
+    """A new empty list: the default of a list field. A function of this module rather
+    than ``list``, because pydantic reads a default factory's signature, and a builtin's
+    is parsed from text (the first time, compiling the tokenizer: issue 12)."""
+    return []
+
+
+def _made(model: type[_Strict]) -> Callable[[], _Strict]:
+    """A factory of ``model`` with no field given (a section left out: all unknown), whose
+    signature pydantic reads at once (a model's own would be computed from its fields)."""
+
+    def make() -> _Strict:
+        return model()
+
+    return make
+
+
 class _Strict(StrictModel):
     """A part of the profile. Unknown fields are errors: a typo must never become a
     silently unknown fact."""
@@ -176,7 +193,7 @@ def _starts(signature: Signature, catalog: object) -> dt.date | None:
 
 
 class Convention(Signature):
-    history: list[Signature] = Field(default_factory=list)
+    history: list[Signature] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _history_before_signature(self, info: ValidationInfo) -> Convention:
@@ -316,7 +333,7 @@ def field_type(fact: Fact) -> Any:
 def _fact_field(fact: Fact) -> tuple[Any, Any]:
     title, description = fact.label.fr, fact.question("fr")
     if fact.kind == "set":  # a list: empty when not given (CONTRACT §2)
-        return field_type(fact), Field(default_factory=list, title=title,
+        return field_type(fact), Field(default_factory=empty_list, title=title,
                                        description=description)
     return field_type(fact) | None, Field(default=None, title=title, description=description)
 
@@ -349,10 +366,11 @@ def profile_model(vocabulary: Vocabulary) -> type[Profile]:
                               "convention": (Convention | None, None)}
     for section, part in sections.items():
         if section != "finances":
-            fields[section] = (part, Field(default_factory=part))
-    fields["finances"] = (sections["finances"], Field(default_factory=sections["finances"]))
-    fields["subscriptions"] = (list[Subscription], Field(default_factory=list))
-    fields["requests"] = (list[BrickId], Field(default_factory=list))
+            fields[section] = (part, Field(default_factory=_made(part)))
+    fields["finances"] = (sections["finances"],
+                          Field(default_factory=_made(sections["finances"])))
+    fields["subscriptions"] = (list[Subscription], Field(default_factory=empty_list))
+    fields["requests"] = (list[BrickId], Field(default_factory=empty_list))
     built: type[Profile] = create_model("Profile", __base__=Profile, __module__=__name__,
                                         **fields)
     built.__doc__ = Profile.__doc__

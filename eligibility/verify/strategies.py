@@ -259,10 +259,12 @@ class _Strategies:
         self.favourable_subscriptions = st.lists(
             st.fixed_dictionaries({"brick": names}, optional={"since": st.dates(start, first)}),
             max_size=len(catalog.bricks), unique_by=lambda s: catalog.resolve(str(s["brick"])))
-        # A signature is never dated before its version's adoption (the model refuses it).
+        # A signature is never dated before its version's adoption (the model refuses it);
+        # a `none` one from the day after the range starts: the day before a signature is
+        # drawn too, and stays in the range.
         self.versions = st.sampled_from([*catalog.version_ids, "none"])
         self.signed_on = {v: _maybe(st.dates(catalog.versions[v].adopted
-                                             if v in catalog.versions else start, end))
+                                             if v in catalog.versions else start + _DAY, end))
                           for v in [*catalog.version_ids, "none"]}
         self.signature = _signature(self)
         self.history = st.lists(self.signature, max_size=3)
