@@ -14,6 +14,11 @@ brick asked for, full reasons, no plans: ``check(..., plans=False)``) through:
   then the same compiled combinator code and the same ``assemble``. What durable-rules
   costs is the distance from this floor.
 
+``assemble`` shares verdicts between evaluations with the same node truths (an audit of
+many communes meets the same truths again and again); each block starts with those
+memos empty (``--warm`` keeps them), so a block meets its profiles for the first time.
+The reference evaluator keeps nothing.
+
 A B C A B C ...: a machine shared with other work slows them alike. Printed: the median
 time per profile of each (min-max over the rounds), and the median over the rounds of
 the ratio durable / reference (each round's two blocks side by side), with its spread.
@@ -68,6 +73,16 @@ def generated_floor(catalog: Any) -> Callable[[Any], Any]:
     return run
 
 
+def forget_memos(catalog: Any) -> None:
+    """Empty the verdicts ``assemble`` shares between evaluations with the same truths:
+    each block then meets its profiles for the first time, as an audit of new communes."""
+    from eligibility.evaluation.verdicts import _assembly
+
+    assembly = _assembly(catalog)
+    assembly.by_date.clear()
+    assembly.kept = 0
+
+
 def _all_leaves(catalog: Any) -> list[Any]:
     from eligibility.catalog.conditions import Leaf, walk
     from eligibility.catalog.model import all_nodes
@@ -79,6 +94,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=1000, help="per block (default 1000)")
     parser.add_argument("--rounds", type=int, default=9, help="rounds (default 9)")
+    parser.add_argument("--warm", action="store_true",
+                        help="keep the verdict memos from one block to the next (default: "
+                             "each block starts with them empty, every profile new to them)")
     args = parser.parse_args()
 
     catalog = load_catalog(ROOT / "rules")
@@ -97,6 +115,8 @@ def main() -> int:
     per_profile: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(args.rounds):
         for name, path in paths.items():
+            if not args.warm:
+                forget_memos(catalog)
             start = time.perf_counter()
             for profile in profiles:
                 path(profile)
@@ -107,7 +127,8 @@ def main() -> int:
     durable_rate = 1 / min(per_profile["durable"])
 
     print(f"{len(profiles)} synthetic profiles per block, {args.rounds} interleaved rounds, "
-          f"every brick with reasons, {DAY}, one core; medians (min-max)")
+          f"every brick with reasons, {DAY}, one core; medians (min-max); verdict memos "
+          + ("kept between blocks" if args.warm else "emptied before each block"))
     for name, times in per_profile.items():
         print(f"  {name:<10} {statistics.median(times) * 1e6:8.1f} us/profile "
               f"({min(times) * 1e6:.1f}-{max(times) * 1e6:.1f})  "
