@@ -24,7 +24,7 @@ from typing import Any
 from eligibility.audit.commune import audit_profile
 from eligibility.audit.findings import AuditOptions, AuditRun, CommuneAudit
 from eligibility.audit.inputs import Rejected, Unit, discover, load_unit
-from eligibility.audit.rendered import Interned, RenderedCommune, RenderedRun, Renderer
+from eligibility.audit.rendered import Batcher, RenderedCommune, RenderedRun, Renderer, Spool
 from eligibility.catalog.model import Catalog
 from eligibility.errors import InputError
 
@@ -34,29 +34,20 @@ Progress = Callable[[int, int], None]
 _WORKER: dict[str, Any] = {}
 
 
-class _Rendering:
-    """A renderer for a run of ``inputs`` units, its results interned (``Interned``)."""
-
-    def __init__(self, render: Renderer, inputs: int) -> None:
-        self.render, self.inputs, self.interned = render, inputs, Interned()
-
-    def __call__(self, audited: CommuneAudit) -> RenderedCommune:
-        return self.interned(audited, self.render(audited, self.inputs))
-
-
-def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions,
-                rendering: _Rendering | None = None) -> Any:
+def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions) -> Any:
     try:
         profile = load_unit(unit, catalog)
     except InputError as error:
         return Rejected.of(error)
-    audited = audit_profile(catalog, profile, options, unit.source)
-    return audited if rendering is None else rendering(audited)
+    return audit_profile(catalog, profile, options, unit.source)
 
 
-def _work(chunk: list[Any]) -> list[Any]:
-    catalog, options, rendering = _WORKER["catalog"], _WORKER["options"], _WORKER["rendering"]
-    return [_audit_unit(unit, catalog, options, rendering) for unit in chunk]
+def _work(chunk: list[tuple[Any, ...]]) -> Any:
+    """Audit a chunk of units (sent as plain tuples: pickling 35,000 named tuples costs
+    the parent a Python call each)."""
+    catalog, options, batcher = _WORKER["catalog"], _WORKER["options"], _WORKER["batcher"]
+    results = [_audit_unit(Unit._make(unit), catalog, options) for unit in chunk]
+    return results if batcher is None else batcher(results)
 
 
 def _init_worker() -> None:
@@ -90,7 +81,7 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
                 jobs: int | None = None, progress: Progress | None = None,
                 render: Renderer | None = None) -> tuple[list[Any], int]:
     """Audit every unit, in order: a ``CommuneAudit`` (with ``render``: a
-    ``RenderedCommune``), or a ``Rejected`` for a bad one.
+    ``RenderedCommune``, rendered where it was audited), or a ``Rejected`` for a bad one.
 
     ``jobs`` worker processes (default: every core for many communes, else none).
     Returns the results and the number of processes used.
@@ -101,17 +92,23 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1  # pragma: no cover - fork is the design; elsewhere stay in one process
     results: list[Any] = []
-    rendering = None if render is None else _Rendering(render, total)
+    batcher = None if render is None else Batcher(render, total)
     if jobs <= 1 or total < 2:
+        batch: list[Any] = []
         for index, unit in enumerate(units, start=1):
-            results.append(_audit_unit(unit, catalog, options, rendering))
-            if progress is not None and (index % 50 == 0 or index == total):
-                progress(index, total)
+            batch.append(_audit_unit(unit, catalog, options))
+            if index % 50 == 0 or index == total:
+                results.extend(batch if batcher is None else batcher(batch).results(None))
+                batch = []
+                if progress is not None:
+                    progress(index, total)
         return results, 1
     size = max(8, min(400, total // (jobs * 12) or 1))
-    chunks = [list(units[i:i + size]) for i in range(0, total, size)]
-    _WORKER.update(catalog=catalog, options=options, rendering=rendering)
+    chunks = [list(map(tuple, units[i:i + size])) for i in range(0, total, size)]
     context = multiprocessing.get_context("fork")
+    if batcher is not None:
+        batcher.spool = Spool(context)  # before the fork: the workers share it
+    _WORKER.update(catalog=catalog, options=options, batcher=batcher)
     done = 0
     collecting = gc.isenabled()
     try:
@@ -119,8 +116,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
             # The results are acyclic and all kept: collecting them again and again as
             # they arrive is wasted time (the workers have forked already).
             gc.disable()
-            for chunk in pool.imap(_work, chunks):
-                results.extend(chunk)
+            for chunk, answer in zip(chunks, pool.imap(_work, chunks), strict=True):
+                results.extend(answer if batcher is None else answer.results(batcher.spool))
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)

@@ -51,7 +51,7 @@ from eligibility.audit.findings import (
     CommuneAudit,
     Finding,
 )
-from eligibility.audit.summary import row_cells
+from eligibility.audit.summary import cells_of
 from eligibility.catalog.model import Brick, Catalog
 from eligibility.evaluation.check import EngineName, TruthsMemo, check
 from eligibility.evaluation.verdicts import (
@@ -88,12 +88,21 @@ class CommuneAuditor:
         # check's memo: the engine decides each distinct set of facts of this commune
         # once (its dates differ by the convention facts only).
         self._memo: TruthsMemo = {}
+        self._held: dict[dt.date, tuple[str, ...]] = {}  # of self.profile, per day
+        self._day_states: dict[dt.date, tuple[Any, ...]] = {}
 
     # -- state on a date --
 
     def held_on(self, day: dt.date, profile: Profile | None = None) -> tuple[str, ...]:
         """The bricks held on ``day`` (``facts.held_on``, as check sees them), in order."""
-        held = held_on(profile or self.profile, day)
+        if profile is None or profile is self.profile:
+            known = self._held.get(day)
+            if known is None:
+                known = self._held[day] = self._ordered(held_on(self.profile, day))
+            return known
+        return self._ordered(held_on(profile, day))
+
+    def _ordered(self, held: frozenset[str]) -> tuple[str, ...]:
         return tuple(b for b in self.catalog.bricks if b in held)
 
     def on(self, day: dt.date, profile: Profile | None = None) -> Profile:
@@ -116,7 +125,8 @@ class CommuneAuditor:
         catalog = self.catalog
         base = profile or self.profile
         profile = self.on(day, base)
-        held = self.held_on(day, profile)
+        # The subscriptions left out by ``on`` are not held on ``day``: same bricks held.
+        held = self.held_on(day, base)
         in_force = convention_in_force(profile, day, catalog)
         current = catalog.version_at(day)
         findings: list[Finding] = []
@@ -156,8 +166,12 @@ class CommuneAuditor:
         return _Snapshot(findings, tuple(statuses), tuple(blocking), in_force)
 
     def _state(self, day: dt.date) -> tuple[Any, ...]:
-        return (convention_in_force(self.profile, day, self.catalog),
+        state = self._day_states.get(day)
+        if state is None:
+            state = self._day_states[day] = (
+                convention_in_force(self.profile, day, self.catalog),
                 self.catalog.version_at(day), self.held_on(day))
+        return state
 
     def errors_on(self, day: dt.date) -> frozenset[Key]:
         """The keys of the errors found on ``day``, evaluated once per state."""
@@ -366,9 +380,9 @@ def audit_profile(catalog: Catalog, profile: Profile, options: AuditOptions,
         kept = [s for s in profile.subscriptions if s.brick not in options.drop]
         without = profile.model_copy(update={"subscriptions": kept})
         dropped = _diff(findings, commune.snapshot(day, without).findings)
-    audited = CommuneAudit(profile.commune.insee, profile.commune.name, source,
-                           snap.convention, held, snap.statuses, snap.blocking, tuple(findings),
-                           changes, dropped)
     counts = Counter(f.severity for f in findings)
-    return replace(audited, cells=tuple(row_cells(audited, catalog)),
-                   counts=(counts["error"], counts["warning"], counts["info"]))
+    return CommuneAudit(profile.commune.insee, profile.commune.name, source,
+                        snap.convention, held, snap.statuses, snap.blocking, tuple(findings),
+                        changes, dropped,
+                        tuple(cells_of(held, snap.statuses, findings, catalog)),
+                        (counts["error"], counts["warning"], counts["info"]))

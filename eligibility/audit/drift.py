@@ -37,6 +37,7 @@ class DriftTracer:
         self.profile = profile
         self.errors_on = errors_on
         self.events = self._events()
+        self._dated = sorted(self.events.items())  # the boundary dates, in order
         self._found: dict[tuple[Any, ...], bool] = {}
         self._facts: dict[dt.date, Any] = {}
         self._held: dict[dt.date, frozenset[str]] = {}
@@ -109,12 +110,14 @@ class DriftTracer:
         known = [s.since for s in subscriptions if s.since is not None]
         start = min(known) if known and len(known) == len(subscriptions) else None
 
+        bears = None if bearing is None else frozenset(bearing)
+
         def relevant(happened: list[Event]) -> list[Event]:
             return [e for e in happened
-                    if e[0] != "subscription" or bearing is None or e[1] in bearing]
+                    if e[0] != "subscription" or bears is None or e[1] in bears]
 
-        dates = sorted(d for d, happened in self.events.items()
-                       if d <= day and (start is None or d >= start) and relevant(happened))
+        dates = [d for d, happened in self._dated
+                 if d <= day and (start is None or d >= start) and relevant(happened)]
         if start is not None and start not in dates:
             dates.insert(0, start)
         if not dates:  # nothing happened before: as far as is known, it always held

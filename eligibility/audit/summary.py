@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from eligibility.audit.findings import OPEN, SEVERITY_RANK, CommuneAudit
+from eligibility.audit.findings import OPEN, SEVERITY_RANK, CommuneAudit, Finding
 from eligibility.audit.inputs import Rejected
 from eligibility.catalog.model import SEVERITIES, Catalog, Severity
 
@@ -56,11 +56,18 @@ def cells(commune: CommuneAudit, catalog: Catalog) -> list[str]:
 
 
 def row_cells(commune: CommuneAudit, catalog: Catalog) -> list[str]:
-    warned = {f.brick for f in commune.findings if f.severity == "warning"}
-    errors = {f.brick for f in commune.findings if f.severity == "error"}
+    return cells_of(commune.held, commune.statuses, commune.findings, catalog)
+
+
+def cells_of(held: Sequence[str], statuses: Sequence[str], findings: Sequence[Finding],
+             catalog: Catalog) -> list[str]:
+    """The matrix row of a commune from the bricks it holds, their statuses, its findings."""
+    warned = {f.brick for f in findings if f.severity == "warning"}
+    errors = {f.brick for f in findings if f.severity == "error"}
+    opened = {f.brick for f in findings if f.kind == OPEN}
     out = []
-    for brick, status in zip(catalog.bricks, commune.statuses, strict=True):
-        if brick in commune.held:
+    for brick, status in zip(catalog.bricks, statuses, strict=True):
+        if brick in held:
             if status in ("ineligible", "unavailable") or brick in errors:
                 out.append(CELL_ERROR)
             elif status == "undetermined":
@@ -68,8 +75,7 @@ def row_cells(commune: CommuneAudit, catalog: Catalog) -> list[str]:
             else:
                 out.append(CELL_WARN if brick in warned else CELL_OK)
         else:
-            out.append(CELL_OPEN if status == "eligible" and any(
-                f.kind == OPEN and f.brick == brick for f in commune.findings) else CELL_NONE)
+            out.append(CELL_OPEN if status == "eligible" and brick in opened else CELL_NONE)
     return out
 
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -263,7 +263,7 @@ def _terminal_safe(chunks: Iterable[str]) -> Iterable[str]:
         yield escape_controls(chunk, keep_newlines=True)
 
 
-def write_chunks(chunks: Iterable[str], output: str | None) -> None:
+def write_chunks(chunks: Iterable[str | bytes], output: str | None) -> None:
     """Print the report, or write it to ``output`` atomically: into a temporary file
     beside it, renamed over it once complete (a reader never sees half a report, and a
     failure or SIGTERM leaves the old file as it was and no temporary file). The file
@@ -272,10 +272,11 @@ def write_chunks(chunks: Iterable[str], output: str | None) -> None:
     link stays); a device or FIFO is written into directly; a folder is refused."""
     if output is None or output == "-":
         stream = sys.stdout
+        text: Iterable[str] = (c if isinstance(c, str) else c.decode("utf-8") for c in chunks)
         if stream.isatty():
-            chunks = _terminal_safe(chunks)
+            text = _terminal_safe(text)
         try:
-            for chunk in chunks:
+            for chunk in text:
                 stream.write(chunk)
         except BrokenPipeError:  # `| head`: the reader has all it wanted
             raise _PipeClosed from None
@@ -301,8 +302,7 @@ def write_chunks(chunks: Iterable[str], output: str | None) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+            _write_all(handle, chunks)
             handle.flush()
             os.fsync(handle.fileno())
         mode = info.st_mode & 0o777 if info is not None else 0o666 & ~_umask()
@@ -317,14 +317,24 @@ def write_chunks(chunks: Iterable[str], output: str | None) -> None:
                 os.unlink(tmp)
 
 
-def _write_through(chunks: Iterable[str], output: str) -> None:
+def _write_all(handle: TextIO, chunks: Iterable[str | bytes]) -> None:
+    """Text encoded as UTF-8; bytes (UTF-8 already: entries a worker rendered, issue 12)
+    written as they are, after the text before them."""
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            handle.write(chunk)
+        else:
+            handle.flush()
+            handle.buffer.write(chunk)
+
+
+def _write_through(chunks: Iterable[str | bytes], output: str) -> None:
     """A device or a FIFO: written into as it is (there is nothing to replace)."""
     try:
         fd = os.open(output, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
         os.set_blocking(fd, True)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+            _write_all(handle, chunks)
     except OSError as error:
         if error.errno == errno.ENXIO:  # a FIFO nobody reads: do not wait for one
             raise OutputError("a pipe that nobody reads", source=output) from None

@@ -23,9 +23,11 @@ anything. The limits, and why they are where they are:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import re
 import stat
 import sys
 import unicodedata
@@ -174,10 +176,13 @@ def read_input(path: str | Path, what: str = "profile") -> bytes:
     try:
         # O_NONBLOCK: should the file have been swapped for a FIFO since stat, do not hang.
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        try:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):
                 raise InputError("not a regular file", source=name)
-            raw = handle.read(limit + 1)
+            raw = _read_at_most(fd, opened.st_size, limit + 1)
+        finally:
+            os.close(fd)
     except InputError:
         raise
     except OSError as error:
@@ -185,6 +190,21 @@ def read_input(path: str | Path, what: str = "profile") -> bytes:
     if len(raw) > limit:
         raise _too_large(name, len(raw))
     return raw
+
+
+def _read_at_most(fd: int, size: int, most: int) -> bytes:
+    """Up to ``most`` bytes of a file said to hold ``size``: one read of its size (a
+    buffer of ``most`` bytes for each small file costs more than reading it), then more
+    should it have grown meanwhile."""
+    first = min(size + 1, most)
+    parts = [os.read(fd, first)]
+    read = len(parts[0])
+    if read < first:  # a short read of a regular file: its end
+        return parts[0]
+    while parts[-1] and read < most:
+        parts.append(os.read(fd, min(1 << 20, most - read)))
+        read += len(parts[-1])
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _read_stdin(limit: int) -> bytes:
@@ -263,13 +283,39 @@ def _constant(text: str) -> Any:
     raise _JsonRefused(f"{text} is not a number JSON allows")
 
 
+def _unique_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(items)
+    if len(result) != len(items):
+        raise _JsonRefused("a key given twice")  # ``_pairs`` names it
+    return result
+
+
+@functools.lru_cache(maxsize=4)
+def _large_number(digits: int) -> re.Pattern[str]:
+    """A number with an exponent or of more than ``digits`` digits: it may be too large."""
+    return re.compile(f"[0-9](?:[eE]|[0-9]{{{digits}}})")
+
+
 def load_json(text: str, source: str) -> Any:
     """``json.loads`` with duplicate keys, huge integers, non-finite numbers and deep
-    nesting refused (an ``InputError`` naming the file and the line)."""
+    nesting refused (an ``InputError`` naming the file and the line).
+
+    A text without a number that could be too large (no exponent, no long run of
+    digits) is read by the C parser with one C-fast hook (duplicate keys); anything it
+    refuses, and every other text, is read again with a check of every value, which
+    says what is wrong."""
     depth = _json_depth(text)
     if depth > LIMITS.max_depth:
         raise InputError(f"malformed JSON: nested {depth:,} levels deep, at most "
                          f"{LIMITS.max_depth}", source=source)
+    if not _large_number(LIMITS.max_int_digits).search(text):
+        try:
+            data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_constant)
+        except (ValueError, RecursionError):
+            pass  # a syntax error, a key given twice, NaN: said below, with its place
+        else:
+            check_size(data, source)
+            return data
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
                           parse_constant=_constant)

@@ -25,7 +25,6 @@ so that what is accepted, what is built and every message stay those of the full
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -168,17 +167,28 @@ _resolve: Callable[[yaml.resolver.Resolver, Any, str, tuple[bool, bool]], str] =
 assert not _BaseLoader.yaml_path_resolvers, "load_plain assumes no path resolvers"
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    """The tag the safe loader resolves for a scalar written without one: it depends on its
-    text and on whether it is plain only (no path resolvers), so it is remembered."""
-    return _resolve(_RESOLVER, yaml.ScalarNode, value, implicit)
+_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's text -> the tag the safe loader resolves
+_PLAIN_TAGS_KEPT = 1 << 16
+
+
+def _plain_tag(value: str) -> str:
+    """The tag the safe loader resolves for a plain scalar: it depends on its text only
+    (no path resolvers), so it is remembered (a bounded number of texts)."""
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _resolve(_RESOLVER, yaml.ScalarNode, value, (True, False))
+        if len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+            _PLAIN_TAGS[value] = tag
+    return tag
 
 
 def _plain_int(value: str) -> int:
+    if (value.isdigit() and value.isascii() and (value[0] != "0" or value == "0")
+            and len(value) <= LIMITS.max_int_digits):
+        return int(value)  # decimal digits: int() reads them as PyYAML does
     if sum(c.isdigit() for c in value) > LIMITS.max_int_digits:
         raise Unusual("long integer")  # the full reader names its line
-    try:
+    try:  # signs, 0x, 0b, leading-zero octal, 1_000, sexagesimal 1:30: as PyYAML reads them
         return int(_SAFE.construct_yaml_int(yaml.ScalarNode(_INT, value)))
     except ValueError:
         raise Unusual("integer") from None
@@ -211,9 +221,12 @@ def load_plain(text: str) -> Any:
 
 
 def _plain_document(next_event: Callable[[], Any]) -> Any:
-    scalar, start_map, start_seq = _EVENTS.ScalarEvent, _EVENTS.MappingStartEvent, \
-        _EVENTS.SequenceStartEvent
+    """The document of a stream of events, built as they come: the collection being
+    built (``top``), whether it is a mapping and its pending key, the outer ones stacked."""
+    scalar, start_map, start_seq = (_EVENTS.ScalarEvent, _EVENTS.MappingStartEvent,
+                                    _EVENTS.SequenceStartEvent)
     end_map, end_seq = _EVENTS.MappingEndEvent, _EVENTS.SequenceEndEvent
+    constructors = _PLAIN_SCALARS
     next_event()  # the stream's start
     event = next_event()
     if type(event) is _EVENTS.StreamEndEvent:
@@ -222,60 +235,65 @@ def _plain_document(next_event: Callable[[], Any]) -> Any:
         raise Unusual("document")  # pragma: no cover - libyaml always starts one
     # Below the full reader's limits, so that it decides the documents near them.
     max_depth, max_nodes = LIMITS.max_depth - 2, LIMITS.max_nodes // 2
-    open_: list[Any] = []  # the collections being built, innermost last
-    keys: list[Any] = []  # per open collection: its pending key, _KEY, or None (a list)
+    stack: list[tuple[Any, bool, Any]] = []  # the outer collections: (top, is_map, key)
+    top: Any = None
+    is_map = False
+    key: Any = _KEY
     nodes = 0
-    root: Any = None
     while True:
         event = next_event()
         kind = type(event)
-        nodes += 1
         if kind is scalar:
             if event.anchor is not None or event.tag is not None:
                 raise Unusual("anchor or tag")
             value = event.value
-            tag = _scalar_tag(value, event.implicit)
-            if tag != _STR:
-                construct = _PLAIN_SCALARS.get(tag)
-                if construct is None:
-                    raise Unusual(tag)  # a merge key (<<), a value key (=)
-                value = construct(value)
-            if keys and keys[-1] is _KEY:  # a key of the mapping being built
-                if value in open_[-1]:
-                    raise Unusual("duplicate key")  # the full reader names it and its line
-                keys[-1] = value
-                continue
+            if event.implicit[0]:  # plain: its text says its type; quoted, block: text
+                tag = _plain_tag(value)
+                if tag != _STR:
+                    construct = constructors.get(tag)
+                    if construct is None:
+                        raise Unusual(tag)  # a merge key (<<), a value key (=)
+                    value = construct(value)
+            nodes += 1
+            if is_map:
+                if key is _KEY:
+                    if value in top:
+                        raise Unusual("duplicate key")  # the full reader names it, its line
+                    key = value
+                else:
+                    top[key] = value
+                    key = _KEY
+            elif top is not None:
+                top.append(value)
+            else:
+                root = value  # the document is one scalar
+                break
         elif kind is start_map or kind is start_seq:
             if event.anchor is not None or event.tag is not None:
                 raise Unusual("anchor or tag")
-            if keys and keys[-1] is _KEY:
-                raise Unusual("complex key")
-            if len(open_) >= max_depth:
-                raise Unusual("depth")
-            value = {} if kind is start_map else []
+            nodes += 1
+            if nodes > max_nodes or len(stack) >= max_depth:
+                raise Unusual("size")
+            new: Any = {} if kind is start_map else []
+            if is_map:
+                if key is _KEY:
+                    raise Unusual("complex key")
+                top[key] = new
+                key = _KEY
+            elif top is not None:
+                top.append(new)
+            stack.append((top, is_map, key))
+            top, is_map, key = new, kind is start_map, _KEY
         elif kind is end_map or kind is end_seq:
-            value = open_.pop()
-            keys.pop()
-            if not open_:
-                root = value
+            done = top
+            top, is_map, key = stack.pop()
+            if top is None:
+                root = done
                 break
-            continue
         else:
             raise Unusual(kind.__name__)  # an alias, or anything unforeseen
         if nodes > max_nodes:
             raise Unusual("size")
-        if not open_:  # the document is one scalar, or starts its outermost collection
-            if kind is scalar:
-                root = value
-                break
-        elif keys[-1] is None:
-            open_[-1].append(value)
-        else:
-            open_[-1][keys[-1]] = value
-            keys[-1] = _KEY
-        if kind is not scalar:
-            open_.append(value)
-            keys.append(_KEY if kind is start_map else None)
     if type(next_event()) is not _EVENTS.DocumentEndEvent or type(
             next_event()) is not _EVENTS.StreamEndEvent:
         raise Unusual("more than one document")  # the full reader says so

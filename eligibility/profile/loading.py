@@ -144,7 +144,7 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
     two links to one folder) is read once.
     """
     problems: list[InputError] = []
-    found: list[tuple[str, str]] = []
+    found: dict[str, list[str]] = {}  # folder -> the profile files in it
     visited: set[tuple[int, int]] = set()
 
     def unreadable(error: OSError) -> None:
@@ -163,7 +163,9 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
             continue
         visited.add((info.st_dev, info.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [(root, f) for f in files
-                  if not f.startswith(".") and os.path.splitext(f)[1].lower() in PROFILE_SUFFIXES]
-    found.sort(key=lambda item: (item[0].split(os.sep), item[1]))
-    return [os.path.join(root, name) for root, name in found], problems
+        found.setdefault(root, []).extend(
+            f for f in files
+            if not f.startswith(".") and os.path.splitext(f)[1].lower() in PROFILE_SUFFIXES)
+    # Sorted by folder (part by part), then name: each folder's parts split once.
+    return [os.path.join(root, name) for root in sorted(found, key=lambda r: r.split(os.sep))
+            for name in sorted(found[root])], problems

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eligibility.audit.findings import OPEN, AuditRun, CommuneAudit, Finding
-from eligibility.audit.rendered import RenderedRun
+from eligibility.audit.rendered import Entries, RenderedRun
 from eligibility.audit.summary import BrickSummary, brick_summaries, cells, totals
 from eligibility.catalog.model import SEVERITIES, Catalog
 from eligibility.documents.bounded import markdown_text, spreadsheet_cell
@@ -435,17 +435,48 @@ def _dump(value: Any, depth: int, pretty: bool) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
 
 
+_ENTRY = ",\n    "  # before each entry of the communes' list (the first drops its comma)
+_PIECE = 8 * 1024 * 1024  # at most this much of the entries read at once
+
+
 class JsonEntries:
-    """A commune's entry of the JSON report, as placed in it: what the workers of a large
-    audit render (``eligibility.audit.batch.run_rendered_audit``), so that the parent
-    only concatenates. Laid out for a run of ``inputs`` inputs: indented up to
-    ``PRETTY_UP_TO``, one line each beyond."""
+    """A commune's entry of the JSON report, as placed in it, its separator before it:
+    what the workers of a large audit render (``eligibility.audit.batch.
+    run_rendered_audit``), so that the parent only concatenates (the entries of a batch
+    of communes in order, as one text). Laid out for a run of ``inputs`` inputs: indented
+    up to ``PRETTY_UP_TO``, one line each beyond."""
 
     def __init__(self, catalog: Catalog, lang: str) -> None:
         self.words = AuditWording(catalog, lang)
 
     def __call__(self, commune: CommuneAudit, inputs: int) -> str:
-        return _dump(_commune_json(commune, self.words), 2, inputs <= PRETTY_UP_TO)
+        return _ENTRY + _dump(_commune_json(commune, self.words), 2, inputs <= PRETTY_UP_TO)
+
+
+def _rendered_entries(run: RenderedRun) -> Iterator[str | bytes]:
+    """The communes' list of a rendered run: the entries of consecutive communes of one
+    batch written as one piece (all of a batch when the inputs came in INSEE order), as
+    the workers left them (UTF-8 bytes from their spool, or text)."""
+    yield '  "communes": ['
+    current: Entries | None = None
+    start = end = 0
+    first = True
+    for commune in run.communes:
+        if commune.entries is current and commune.start == end and \
+                commune.end - start <= _PIECE:
+            end = commune.end
+            continue
+        if current is not None:
+            piece = current.piece(start, end)
+            yield piece[1:] if first else piece
+            first = False
+        current, start, end = commune.entries, commune.start, commune.end
+    if current is not None:
+        piece = current.piece(start, end)
+        yield piece[1:] if first else piece
+        first = False
+    yield "]" if first else "\n  ]"
+    yield ",\n"
 
 
 def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator[str]:
@@ -456,15 +487,20 @@ def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator
     ``RenderedRun`` brings its communes' entries rendered (``JsonEntries``), laid out
     for its number of inputs (which counts the inputs refused too).
     """
+    for chunk in audit_json_pieces(run, lang):
+        yield chunk if isinstance(chunk, str) else chunk.decode("utf-8")
+
+
+def audit_json_pieces(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator[str | bytes]:
+    """``audit_json_chunks``, the entries a worker rendered left as UTF-8 bytes (written
+    to the report as they are: no decoding and encoding 120 MB in the parent)."""
     catalog = run.catalog
     words = AuditWording(catalog, lang)
     if isinstance(run, RenderedRun):
         pretty = run.inputs <= PRETTY_UP_TO
-        entries: Iterable[str] = (c.text for c in run.communes)
         assert run.options.compare is None and not run.options.drop, "entries of one date"
     else:
         pretty = len(run.communes) <= PRETTY_UP_TO
-        entries = (_dump(_commune_json(c, words), 2, pretty) for c in run.communes)
 
     def items(key: str, values: Iterable[str], depth: int, last: bool) -> Iterator[str]:
         pad = "  " * depth
@@ -486,7 +522,11 @@ def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator
     yield "{\n"
     for key, value in head.items():
         yield f'  {json.dumps(key)}: {_dump(value, 1, pretty)},\n'
-    yield from items("communes", entries, 1, False)
+    if isinstance(run, RenderedRun):
+        yield from _rendered_entries(run)
+    else:
+        yield from items("communes", (_dump(_commune_json(c, words), 2, pretty)
+                                      for c in run.communes), 1, False)
     if isinstance(run, AuditRun) and run.options.compare is not None:
         yield from items("changes", (_dump(_change_json(c, words), 2, pretty)
                                      for c in run.communes), 1, False)
@@ -922,11 +962,12 @@ def render(run: AuditRun, fmt: str, lang: str = "fr") -> str:
     return RENDERERS[fmt](run, lang)
 
 
-def render_chunks(run: AuditRun | RenderedRun, fmt: str, lang: str = "fr") -> Iterator[str]:
-    """The report in pieces (JSON is streamed; the other formats come whole). A
-    ``RenderedRun`` is a JSON one (``JsonEntries``)."""
+def render_chunks(run: AuditRun | RenderedRun, fmt: str,
+                  lang: str = "fr") -> Iterator[str | bytes]:
+    """The report in pieces (JSON is streamed; the other formats come whole), text or
+    UTF-8 bytes (``audit_json_pieces``). A ``RenderedRun`` is a JSON one (``JsonEntries``)."""
     if fmt == "json":
-        yield from audit_json_chunks(run, lang)
+        yield from audit_json_pieces(run, lang)
     else:
         assert isinstance(run, AuditRun), "entries rendered for JSON"
         text = render(run, fmt, lang)
