@@ -314,7 +314,11 @@ def load_json(text: str, source: str) -> Any:
         except (ValueError, RecursionError):
             pass  # a syntax error, a key given twice, NaN: said below, with its place
         else:
-            check_size(data, source)
+            # Every JSON value takes a character at least, and a value nested n deep n
+            # brackets: a short text with few brackets is within both limits already.
+            if (len(text) > LIMITS.max_nodes
+                    or text.count("[") + text.count("{") >= LIMITS.max_depth):
+                check_size(data, source)
             return data
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float,
