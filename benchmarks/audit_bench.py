@@ -148,13 +148,14 @@ def write_inputs(profiles: list[dict[str, Any]], folder: Path, kind: str) -> Pat
 
 
 def write_matrix(profiles: list[dict[str, Any]], path: Path) -> None:
-    """A spreadsheet export: `;`, UTF-8 with BOM, one column per brick (date = since)."""
-    fields = ["commune.population", "commune.epci", "convention.version",
-              "convention.signed_on", "convention.history", "network.gecko", "network.fibre",
-              "equipment.cameras", "equipment.schools", "equipment.workstations",
-              "equipment.mobile_lines", "authorisations.videoprotection_prefectorale",
-              "urbanisme.document", "tools.collaboration", "tools.sig", "vsi.use_cases",
-              "finances.year", "finances.fonctionnement", "finances.investissement"]
+    """A spreadsheet export: `;`, UTF-8 with BOM, one column per brick (date = since), one
+    per fact of the catalog's vocabulary (``facts.yaml``: a fact added there is exported
+    too) and the convention and finance fields that are not facts."""
+    from eligibility import load_catalog
+
+    facts = [f.path for f in load_catalog(ROOT / "rules").facts.read]
+    fields = ["convention.version", "convention.signed_on", "convention.history", *facts,
+              "finances.year"]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["insee", "name", *BRICKS, *fields])

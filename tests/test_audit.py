@@ -97,7 +97,8 @@ def test_error_withdrawn_brick_says_ads_takes_it_over(fixtures_run):
         assert (str(finding.drift.since), finding.drift.cause, finding.drift.version) == (
             signed, "signature", "avenant-6")
         assert drift_text(finding, "fr") == (f"depuis le {signed}, signature de l'avenant n°6 : "
-                                    "brique 9 supprimée, reprise par « ads »")
+                                    "brique 9 supprimée, reprise par la brique "
+                                    "« Application du Droit des Sols »")
 
 
 def test_drift_from_a_version_adoption_reads_as_in_the_issue(catalog):
@@ -111,7 +112,7 @@ def test_drift_from_a_version_adoption_reads_as_in_the_issue(catalog):
     drift = finding.drift
     assert drift is not None and (drift.since, drift.cause) == (dt.date(2022, 4, 4), "version")
     assert drift_text(finding, "en") == ("since 2022-04-04, amendment no. 6: brick 9 deleted, "
-                                         "taken over by 'ads'")
+                                         "taken over by brick 'Land-use permit processing (ADS)'")
 
 
 def test_error_held_brick_without_the_brick_it_requires(fixtures_run):
@@ -187,7 +188,8 @@ def test_warning_convention_older_than_the_one_in_force(fixtures_run):
     finding = only(commune(fixtures_run, "30112"), kind="convention-outdated")
     assert (finding.severity, finding.brick) == ("warning", None)
     assert "encore sous l'avenant n°5" in fr(finding)
-    assert "n'existe plus : si-urbanisme (reprise par ads)" in fr(finding)
+    assert ("n'existe plus : la brique 9 « SI Urbanisme » (reprise par la brique "
+            "« Application du Droit des Sols »)") in fr(finding)
     # under avenant-5 brick 9 is held legitimately: no error
     assert none_of(commune(fixtures_run, "30112"), severity="error")
 
@@ -216,7 +218,7 @@ def test_info_bricks_open_to_the_commune(fixtures_run, catalog):
     mauressargues = commune(fixtures_run, "30163")  # holds nothing yet
     assert only(mauressargues, kind="open", brick="internet-collaboratif").bricks == (
         "conseil-assistance",)
-    assert "avec «\u00a0conseil-assistance\u00a0»" in fr(only(
+    assert "avec la brique « Conseil et Assistance (brique socle) »" in fr(only(
         mauressargues, kind="open", brick="bureautique"))
     # a held brick is never "open"; a brick that does not exist is never open
     for found in fixtures_run.communes:

@@ -55,7 +55,8 @@ def test_text_report_fits_80_columns_matrix_then_summary_then_findings():
     text = result.stdout
     assert text.index("Synthèse par brique") < text.index("Erreurs (5)") < text.index(
         "Avertissements (13)") < text.index("Informations (")
-    assert "motif principal : « videoprotection » requise (30)" in text  # Générac: unauthorised
+    # Générac: unauthorised; the required brick named, never by its id alone
+    assert "motif principal : brique 3 « Vidéoprotection » requise (30)" in text
     assert "depuis le 2022-05-30, signature de l'avenant n°6 : brique 9 supprimée" in text
     assert "[hypothèse · Avenant n°6 : les coûts de la brique 9 sont redistribués" in text
     assert text.rstrip().endswith("hypothèses signalées : 2")  # brick 9 → ADS is one
@@ -265,3 +266,30 @@ def test_progress_bar_on_a_terminal_only():
                             "--as-of", DAY], capture_output=True, text=True, cwd=ROOT)
     assert quiet.returncode == 1 and quiet.stderr == ""
     assert Path(ROOT / "cli.py").is_file()
+
+
+def test_audit_sentences_name_bricks_and_facts_never_by_id_alone(tmp_path):
+    # docs/style-fr.md: a brick by its number and name, its id only in parentheses after
+    # it where the commune types it; a fact by its label, its path after it.
+    import re
+
+    from click.testing import CliRunner
+
+    from eligibility.cli.main import main
+
+    unknown = tmp_path / "99999-inconnue.yaml"  # held bricks whose facts are left out
+    unknown.write_text('commune: {insee: "99999", name: Inconnue, epci: nimes-metropole}\n'
+                       "convention: {version: avenant-6}\n"
+                       "subscriptions: [{brick: conseil-assistance}, {brick: vsi},\n"
+                       "                {brick: videoprotection}]\n", encoding="utf-8")
+    for lang in ("fr", "en"):
+        result = CliRunner().invoke(main, ["audit", "fixtures/communes", str(unknown),
+                                           "--as-of", "2026-12-01", "--format", "text",
+                                           "--fail-on", "never", "--lang", lang],
+                                    env={"COLUMNS": "80"})
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())  # lines joined: a path may be cut by a break
+        assert "(equipment.cameras)" in text  # what to fill in, named and then its field
+        without_typed = re.sub(r"\([a-z_]+\.[a-z_.]+\)|\([a-z0-9-]+\)", "", text)
+        assert not re.search(r"\b[a-z]+\.[a-z_]+\b", without_typed.replace("n°", "")), lang
+        assert not re.search(r"« [a-z0-9-]+ »|'[a-z0-9-]+'", text), lang

@@ -7,8 +7,9 @@ text, Markdown, CSV and HTML reports say the same thing. This layer sits below t
 audit, so it reads findings through the ``FindingData`` protocol (the fields it needs),
 never by importing the audit.
 
-Terminal typography follows docs/style-fr.md: a plain space before « : » and « ; »,
-brick ids quoted « comme ceci » in French and 'like this' in English.
+Terminal typography follows docs/style-fr.md: a plain space before « : » and « ; »;
+a brick is named by its number and name, with its id in parentheses where the reader
+types it (a step to take), a fact by its label, with its path where it is filled in.
 """
 
 from __future__ import annotations
@@ -71,11 +72,6 @@ class FindingData(Protocol):
     def drift(self) -> DriftData | None: ...
 
 
-def _named(brick_id: str, lang: str) -> str:
-    """A brick id in a step to take: « ads » with plain spaces (they may break)."""
-    return say(lang, f"« {brick_id} »", f"'{brick_id}'")
-
-
 def source_word(source: str, lang: str) -> str:
     """note, loi, hypothèse (an unknown source as it is)."""
     return t(lang, source) if source in ("note", "law", "assumption") else source
@@ -103,7 +99,9 @@ def rule_label(catalog: Catalog, rule_id: str, lang: str) -> str:
     if tail == "available" and head in catalog.bricks:
         return say(lang, "absente de la version de la commune", "not in the commune's version")
     if ".requires." in rule_id:
-        required = quoted(rule_id.split(".requires.", 1)[1], lang)
+        required_id = rule_id.split(".requires.", 1)[1]
+        brick = catalog.bricks.get(required_id)
+        required = brick_label(brick, lang) if brick is not None else quoted(required_id, lang)
         return say(lang, f"{required} requise", f"requires {required}")
     return rule_id
 
@@ -121,6 +119,20 @@ class AuditWording:
     def _label(self, brick_id: str) -> str:
         return brick_label(self.catalog.bricks[brick_id], self.lang)
 
+    def _typed(self, brick_id: str) -> str:
+        """A brick in a step to take: « la brique 3 « Vidéoprotection » (videoprotection) »,
+        the id the commune writes in its profile after the name."""
+        brick = self.catalog.bricks.get(brick_id)
+        if brick is None:  # not in this catalog: the id is all there is
+            return quoted(brick_id, self.lang)
+        named = t(self.lang, "brick_typed", label=brick_label(brick, self.lang), id=brick_id)
+        return say(self.lang, f"la {named}", named)
+
+    def _fact_typed(self, path: str) -> str:
+        """A fact to fill in: its label, then the profile field it is written in."""
+        return t(self.lang, "missing_fact", label=fact_label(self.catalog, path, self.lang),
+                 field=path)
+
     def _observed(self, finding: FindingData) -> str:
         """« pour Poulx, niveau de fibre : FTTH ; … » (docs/style-fr.md)."""
         lang = self.lang
@@ -131,7 +143,7 @@ class AuditWording:
         return t(lang, "has", commune=finding.commune, facts=facts)
 
     def _asked(self, bricks: Sequence[str]) -> str:
-        return join([quoted(b, self.lang) for b in bricks], self.lang)
+        return join([self._typed(b) for b in bricks], self.lang)
 
     # -- the message --
 
@@ -156,15 +168,21 @@ class AuditWording:
         said = rule.message(lang) if rule is not None else f.rule
         text = f"{said}{t(lang, 'semicolon')}{self._observed(f)}"
         if f.brick is None:
-            text += say(lang, f" (briques détenues concernées : {', '.join(f.bricks)})",
-                        f" (held bricks concerned: {', '.join(f.bricks)})")
+            listed = self._listed(f.bricks)
+            text += say(lang, f" (briques détenues concernées : {listed})",
+                        f" (held bricks concerned: {listed})")
         return text
 
+    def _listed(self, bricks: Sequence[str]) -> str:
+        """Bricks in a list: « brique 3 « Vidéoprotection », brique 9 « SI Urbanisme » »."""
+        return ", ".join(self._label(b) if b in self.catalog.bricks else quoted(b, self.lang)
+                         for b in bricks)
+
     def _undetermined(self, f: FindingData) -> str:
-        missing = ", ".join(f.missing)
+        missing = join([fact_label(self.catalog, m, self.lang) for m in f.missing], self.lang)
         label = rule_label(self.catalog, f.rule, self.lang)
         if f.brick is None:
-            listed = ", ".join(f.bricks)
+            listed = self._listed(f.bricks)
             return say(self.lang,
                        f"impossible à vérifier pour les briques détenues ({listed}) : "
                        f"{label} ; il manque {missing}",
@@ -230,10 +248,12 @@ class AuditWording:
 
     def _gone(self, brick_id: str) -> str:
         replaced = self.catalog.bricks[brick_id].replaced_by
-        if replaced is None:
-            return brick_id
-        return say(self.lang, f"{brick_id} (reprise par {replaced.brick})",
-                   f"{brick_id} (taken over by {replaced.brick})")
+        gone = self._label(brick_id)
+        if replaced is None or replaced.brick not in self.catalog.bricks:
+            return gone
+        by = self._label(replaced.brick)
+        return say(self.lang, f"la {gone} (reprise par la {by})",
+                   f"{gone} (taken over by {by})")
 
     def _since_before_brick(self, f: FindingData) -> str:
         assert f.brick is not None
@@ -250,8 +270,9 @@ class AuditWording:
         text = say(self.lang, f"la {self._label(f.brick)} est ouverte à {f.commune}",
                    f"{self._label(f.brick)} is open to {f.commune}")
         if f.bricks:
-            text += say(self.lang, f" avec {self._asked(f.bricks)}",
-                        f" together with {self._asked(f.bricks)}")
+            named = join([say(self.lang, "la ", "") + self._label(b) for b in f.bricks],
+                         self.lang)
+            text += say(self.lang, f" avec {named}", f" together with {named}")
         return text
 
     # -- what to do --
@@ -262,7 +283,7 @@ class AuditWording:
         if f.kind == "fails":
             if f.other is not None:
                 assert f.brick is not None
-                required, brick = _named(f.other, lang), _named(f.brick, lang)
+                required, brick = self._typed(f.other), self._typed(f.brick)
                 if f.status is not None:
                     return say(lang, f"mettre {required} en règle ou résilier {brick}",
                                f"bring {required} into line or end {brick}")
@@ -271,7 +292,7 @@ class AuditWording:
             rule = self.catalog.rule(f.rule)
             return rule.help(lang) if rule is not None else None
         if f.kind == "undetermined":
-            missing = ", ".join(f.missing)
+            missing = join([self._fact_typed(m) for m in f.missing], lang)
             return say(lang, f"renseigner {missing}", f"fill in {missing}")
         if f.kind == "not-in-version":
             if f.dates:
@@ -280,10 +301,10 @@ class AuditWording:
                        f"sign {self._version(f.versions[1])}")
         if f.kind == "withdrawn":
             assert f.brick is not None
-            brick = _named(f.brick, lang)
+            brick = self._typed(f.brick)
             if f.other is None:
                 return say(lang, f"résilier {brick}", f"end {brick}")
-            other = _named(f.other, lang)
+            other = self._typed(f.other)
             return say(lang, f"demander {other} et résilier {brick}",
                        f"ask for {other} and end {brick}")
         if f.kind == "tool-replaced":
@@ -323,8 +344,10 @@ class AuditWording:
         elif drift.cause == "version":
             event = self._version(drift.version, article=False)
         else:
-            event = say(lang, f"début de l'abonnement à « {drift.subject} »",
-                        f"start of the subscription to '{drift.subject}'")
+            subject = (self._label(drift.subject) if drift.subject in self.catalog.bricks
+                       else quoted(str(drift.subject), lang))
+            event = say(lang, f"début de l'abonnement à la {subject}",
+                        f"start of the subscription to {subject}")
         return say(lang, f"depuis le {drift.since}, {event} : {self._effect(f)}",
                    f"since {drift.since}, {event}: {self._effect(f)}")
 
@@ -335,8 +358,9 @@ class AuditWording:
             short = brick_short(brick, lang)
             text = say(lang, f"{short} supprimée", f"{short} deleted")
             if f.detail:
-                text += say(lang, f", reprise par « {f.detail} »",
-                            f", taken over by '{f.detail}'")
+                by = (self._label(f.detail) if f.detail in self.catalog.bricks
+                      else quoted(f.detail, lang))
+                text += say(lang, f", reprise par la {by}", f", taken over by {by}")
             return text
         if f.kind == "not-in-version" and brick is not None:
             return say(lang, "la brique n'existe pas sous la version de la commune",
