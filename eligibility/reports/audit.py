@@ -682,7 +682,7 @@ _CSS = """
 @page { size: A4 landscape; margin: 9mm 10mm; }
 * { box-sizing: border-box; }
 body { font: 13px/1.4 "DejaVu Sans", "Segoe UI", Roboto, Arial, sans-serif; color: #1d232b;
-       margin: 20px auto; max-width: 1360px; padding: 0 20px; }
+       margin: 20px auto; max-width: 1600px; padding: 0 20px; }
 h1 { font-size: 21px; margin: 0 0 2px; }
 h2 { font-size: 15px; margin: 24px 0 8px; border-bottom: 2px solid #d5dbe3; padding-bottom: 3px; }
 aside h2 { margin-top: 0; }
@@ -717,6 +717,9 @@ table { border-collapse: collapse; }
 .c-open { background: #e6f0fc; color: #1d4f91; font-weight: 400; }
 .c-none { color: #5f6b7a; font-weight: 400; }
 aside { flex: 1; min-width: 0; }
+/* On a screen too narrow for the summary at its width beside the matrix, it goes below:
+   the page never scrolls sideways (print keeps both on the first page). */
+@media screen { .page1 { flex-wrap: wrap; } aside { flex: 1 1 700px; } }
 .legend { display: grid; grid-template-columns: repeat(3, auto); gap: 3px 14px; margin-bottom: 14px;
           justify-content: start; }
 .legend b { display: inline-block; width: 22px; text-align: center; border-radius: 3px;

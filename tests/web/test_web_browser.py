@@ -171,3 +171,30 @@ def test_phone_and_1024(browser: Any, server: str) -> None:
         assert width <= size["width"] + 1, f"horizontal scroll at {name}: {width}px"
         shot(page, f"check-{name}")
         context.close()
+
+
+def test_the_html_audit_report_never_scrolls_sideways(browser: Any, tmp_path: Path) -> None:
+    # The summary goes below the matrix when it cannot stand beside it at its width.
+    from click.testing import CliRunner
+
+    from eligibility.cli.main import main
+
+    report = tmp_path / "audit.html"
+    result = CliRunner().invoke(main, ["audit", str(ROOT / "fixtures" / "communes"),
+                                       "--as-of", "2026-12-01", "--format", "html",
+                                       "-o", str(report), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    placed = {}
+    for width in (1024, 1280, 1440, 1920):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(report.as_uri())
+        scrolled = page.evaluate("document.documentElement.scrollWidth")
+        assert scrolled <= width + 1, f"horizontal scroll at {width}px: {scrolled}px"
+        placed[width] = page.evaluate(
+            "document.querySelector('aside').getBoundingClientRect().top"
+            " < document.querySelector('table.matrix').getBoundingClientRect().bottom")
+        if width == 1280:
+            shot(page, "audit-report-1280")
+        context.close()
+    assert placed[1920] and not placed[1024]  # beside on a wide screen, below on a small one
