@@ -48,7 +48,7 @@ from eligibility import load_catalog, parse_profile  # noqa: E402
 from eligibility.catalog.conditions import evaluate_leaf  # noqa: E402
 from eligibility.engine.durable import engine_for  # noqa: E402
 from eligibility.evaluation.check import check  # noqa: E402
-from eligibility.evaluation.verdicts import assemble  # noqa: E402
+from eligibility.evaluation.verdicts import assemble, forget_shared_verdicts  # noqa: E402
 from eligibility.profile.facts import derive_facts  # noqa: E402
 
 TARGET_RATIO, QUIET_RATE = 0.5, 10_000.0
@@ -71,16 +71,6 @@ def generated_floor(catalog: Any) -> Callable[[Any], Any]:
         return assemble(catalog, profile, DAY, facts, dict(zip(node_ids, values, strict=True)), [])
 
     return run
-
-
-def forget_memos(catalog: Any) -> None:
-    """Empty the verdicts ``assemble`` shares between evaluations with the same truths:
-    each block then meets its profiles for the first time, as an audit of new communes."""
-    from eligibility.evaluation.verdicts import _assembly
-
-    assembly = _assembly(catalog)
-    assembly.by_date.clear()
-    assembly.kept = 0
 
 
 def _all_leaves(catalog: Any) -> list[Any]:
@@ -116,7 +106,7 @@ def main() -> int:
     for _ in range(args.rounds):
         for name, path in paths.items():
             if not args.warm:
-                forget_memos(catalog)
+                forget_shared_verdicts(catalog)
             start = time.perf_counter()
             for profile in profiles:
                 path(profile)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from eligibility.catalog.conditions import Condition, Leaf, Truth, children, walk
+from eligibility.catalog.memo import PerCatalog, per_catalog
 from eligibility.catalog.model import Brick, Catalog, all_nodes
 from eligibility.catalog.vocabulary import DERIVATIONS
 from eligibility.errors import EXIT_FAILED, EXIT_OK  # CONTRACT §3
@@ -122,17 +123,6 @@ class Evaluation:
     def exit_code(self) -> int:
         """The exit code of ``check`` and ``explain`` for this evaluation (CONTRACT §3)."""
         return EXIT_FAILED if self.failed() else EXIT_OK
-
-
-def status_of(availability: Truth, reasons: list[Reason]) -> Status:
-    """Unavailable beats ineligible beats undetermined: a failed condition decides."""
-    if availability is False:
-        return "unavailable"
-    if any(r.held is False for r in reasons):
-        return "ineligible"
-    if availability is None or any(r.held is None for r in reasons):
-        return "undetermined"
-    return "eligible"
 
 
 def unknown_facts(condition: Condition, truths: Mapping[str, Truth]) -> list[str]:
@@ -319,7 +309,7 @@ class _Assembly:
                 seen.add(truth)
                 reasons.append(found)
                 missing += found.missing
-            # as status_of: unavailable beats ineligible beats undetermined
+            # unavailable beats ineligible beats undetermined (``Status``)
             status: Status = ("unavailable" if availability is False else
                               "ineligible" if False in seen else
                               "undetermined" if None in seen else "eligible")
@@ -366,23 +356,19 @@ _BrickSlots = tuple[Brick, int, list[tuple[int, str]], list[int], tuple[str, ...
                     Callable[[Mapping[str, Truth]], tuple[Truth, ...]]]
 
 
-_ASSEMBLIES: dict[int, tuple[Catalog, _Assembly]] = {}
+_ASSEMBLIES: PerCatalog[_Assembly] = {}
 
 
 def _assembly(catalog: Catalog) -> _Assembly:
     """The prepared assembly of ``catalog``, built once (a catalog never changes once loaded)."""
-    entry = _ASSEMBLIES.get(id(catalog))
-    if entry is None or entry[0] is not catalog:
-        if len(_ASSEMBLIES) >= 16:
-            _ASSEMBLIES.clear()
-        # holding the catalog keeps its id unique
-        entry = _ASSEMBLIES[id(catalog)] = (catalog, _Assembly(catalog))
-    return entry[1]
+    return per_catalog(_ASSEMBLIES, catalog, _Assembly)
 
 
-def _rule_reason(rule_id: str, kind: RuleKind, source: str, citation: str, condition: Condition,
-                 truths: Mapping[str, Truth]) -> Reason:
-    return Reason(rule_id, kind, truths[condition.node_id], source, citation,
-                  _unique(unknown_facts(condition, truths)))
+def forget_shared_verdicts(catalog: Catalog) -> None:
+    """Empty the memos ``assemble`` keeps for ``catalog``: the next evaluations meet their
+    truths for the first time (a benchmark's fresh start; nothing else needs it)."""
+    assembly = _assembly(catalog)
+    assembly.by_date.clear()
+    assembly.kept = 0
 
 

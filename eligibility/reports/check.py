@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eligibility.catalog.conditions import Condition
-from eligibility.catalog.model import Catalog
+from eligibility.catalog.memo import PerCatalog, per_catalog
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -246,7 +246,7 @@ def _json_value(value: Any) -> Any:
 ReasonWriter = Callable[[Evaluation, Reason, str], Any]
 
 # reason -> its JSON text in a ``check`` document, per catalog (see _written_reason)
-_WRITTEN: dict[int, tuple[Catalog, dict[tuple[Any, ...], jsontext.Written]]] = {}
+_WRITTEN: PerCatalog[dict[tuple[Any, ...], jsontext.Written]] = {}
 _MAX_WRITTEN = 20_000
 _REASON_DEPTH = 4  # document > "bricks" list > brick > "reasons" list > the reason
 
@@ -257,12 +257,7 @@ def _written_reason(ev: Evaluation, reason: Reason, lang: str) -> jsontext.Writt
     Its text depends on the reason (a frozen value), the language, the date (a dated
     basis, the quote) and the values of the facts its rule reads: that is the key.
     """
-    entry = _WRITTEN.get(id(ev.catalog))
-    if entry is None or entry[0] is not ev.catalog:
-        if len(_WRITTEN) >= 8:
-            _WRITTEN.clear()
-        entry = _WRITTEN[id(ev.catalog)] = (ev.catalog, {})  # holding it keeps its id
-    cache = entry[1]
+    cache = per_catalog(_WRITTEN, ev.catalog, lambda _: {}, most=8)
     read: tuple[Any, ...] = ()
     if reason.kind != REQUIREMENT:
         facts = ev.facts
