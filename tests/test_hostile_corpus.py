@@ -227,3 +227,20 @@ def test_epci_written_name_is_the_member(tmp_path):
     from eligibility.profile.loading import load_profile
 
     assert load_profile(path, load_catalog()).commune.epci == "nimes-metropole"
+
+
+def test_an_interrupted_run_ends_even_when_the_exit_itself_would_hang():
+    # The interpreter's exit joins what multiprocessing left; a worker caught mid-write
+    # once kept that join waiting in CI. The program bounds it (cli.options.leave_within).
+    script = (
+        "import atexit, time\n"
+        "from eligibility.cli import options\n"
+        "options.EXIT_GRACE = 1.0\n"
+        "options.mark_standalone()\n"
+        "atexit.register(time.sleep, 600)  # an exit that would never end\n"
+        "def interrupted():\n"
+        "    raise KeyboardInterrupt\n"
+        "options.guarded(interrupted)\n")
+    process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+    assert (process.returncode, process.stderr) == (130, "error: interrupted\n")

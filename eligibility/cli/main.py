@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from eligibility.cli.lazy import LazyCommand, LazyGroup
-from eligibility.cli.options import QUIET, guarded, install_signal_handlers
+from eligibility.cli.options import QUIET, guarded, install_signal_handlers, mark_standalone
 from eligibility.errors import EXIT_CODES
 
 
@@ -38,6 +38,8 @@ class Main(LazyGroup):
     _collector_paused = False  # the program is loading its command (see the docstring)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        if (args[0] if args else kwargs.get("args")) is None:
+            mark_standalone()  # the program reads its own arguments: its own process
         if (args[0] if args else kwargs.get("args")) is not None or not gc.isenabled():
             return super().main(*args, **kwargs)
         gc.disable()

@@ -99,6 +99,8 @@ def guarded(call: Callable[[], Any]) -> Any:
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         report(Interrupted())
+        if _STANDALONE:
+            leave_within(EXIT_GRACE, Interrupted.exit_code)
         sys.exit(Interrupted.exit_code)
     except (_PipeClosed, BrokenPipeError):
         _silence_stdout()
@@ -121,7 +123,35 @@ def guarded(call: Callable[[], Any]) -> Any:
 
 
 def _terminate(signum: int, frame: Any) -> None:
+    if _STANDALONE:
+        leave_within(EXIT_GRACE, 128 + signum)
     raise SystemExit(128 + signum)  # finally blocks (temporary files) still run
+
+
+EXIT_GRACE = 10.0  # seconds an interrupted run may take to end once it has cleaned up
+_STANDALONE = False  # the process is the program's own (not a caller's, e.g. CliRunner)
+
+
+def mark_standalone() -> None:
+    """The program runs as its own process (console script, ``python -m``): an
+    interrupted run may then end the process itself (``leave_within``)."""
+    global _STANDALONE
+    _STANDALONE = True
+
+
+def leave_within(seconds: float, code: int) -> None:
+    """End the process with ``code`` after ``seconds``, should it not have ended by then.
+
+    After Ctrl-C or SIGTERM the run cleans up (finally blocks remove temporary files)
+    and exits; the interpreter's exit then joins what multiprocessing left, and a pool
+    worker caught in the middle of a write can keep that join waiting for ever (seen
+    once in CI). A daemon timer bounds it: it ends the process only if it is still
+    there, its own cleanup long done."""
+    import threading
+
+    timer = threading.Timer(seconds, os._exit, (code,))
+    timer.daemon = True
+    timer.start()
 
 
 def install_signal_handlers() -> None:
