@@ -404,3 +404,38 @@ def test_forked_worker_builds_its_own_engine() -> None:
         assert not shared and cached
         assert got == inherited == expected(CATALOG, facts)
     assert PARENT_ENGINE.decide(samples[0]) == expected(CATALOG, samples[0])
+
+
+# --- each distinct fact decided once (issue 12) -----------------------------------------
+
+def test_a_fact_sent_again_is_answered_without_durable(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = DurableEngine(CATALOG)
+    runs: list[str] = []
+    real_run = DurableEngine._run
+
+    def counted(self: DurableEngine, chunk: Any, pairs: str) -> list[str]:
+        runs.append(pairs)
+        return real_run(self, chunk, pairs)
+
+    monkeypatch.setattr(DurableEngine, "_run", counted)
+    facts = {"network.gecko": True, "network.fibre": "ftto", "equipment.cameras": 2,
+             "convention.applicable": "avenant-6", "commune.population": 1200}
+    first = engine.decide(facts)
+    # the population is read by no rule: the same fact is sent, durable is not asked
+    assert engine.decide({**facts, "commune.population": 90_000}) == first
+    assert len(runs) == 1
+    # a fact the rules read changes what is sent: durable decides it
+    other = {**facts, "equipment.cameras": 0}
+    assert engine.decide(other) == expected(CATALOG, other) != first
+    assert len(runs) == 2
+    engine.forget()
+    assert engine.decide(facts) == first and len(runs) == 3
+
+
+def test_the_answers_kept_are_bounded_and_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "_DECIDED_KEPT", 5)
+    engine = DurableEngine(CATALOG)
+    for cameras in [*range(12), *range(12)]:
+        facts = {"equipment.cameras": cameras, "network.fibre": "ftth"}
+        assert engine.decide(facts) == expected(CATALOG, facts)
+        assert len(engine._decided) <= 5

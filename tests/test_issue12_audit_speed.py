@@ -2,6 +2,9 @@
 
 * a plain YAML document built from libyaml's events (``yamlio.load_plain``) is the
   document the full reader builds, and anything unusual goes to the full reader;
+* a document in the block layout read line by line (``yamlio._load_block``) is the
+  document the full reader builds, even damaged at random, and anything else goes to
+  libyaml's events;
 * JSON read by the C parser is what the checked reader gives, and its refusals stay;
 * communes rendered in the workers (``run_rendered_audit``) make the same report, byte
   for byte, as communes rendered by the parent, with the same figures and exit code;
@@ -102,6 +105,144 @@ def test_plain_documents_are_built_as_the_full_reader_builds_them(data, flow):
         assert ("built", repr(yamlio.load_yaml(text))) == expected
     except yaml.YAMLError as error:
         assert ("refused", yamlio.describe_yaml_error(error)) == expected
+
+
+# --- the block layout, read line by line ----------------------------------------------
+
+def block_or_none(text: str) -> object:
+    try:
+        return ("built", repr(yamlio._load_block(text)))
+    except yamlio.Unusual:
+        return None
+
+
+def full_or_refused(text: str) -> object:
+    try:
+        return ("built", repr(full_yaml(text)))
+    except yaml.YAMLError as error:
+        return ("refused", yamlio.describe_yaml_error(error))
+
+
+PROJECT_YAML = sorted([*ROOT.glob("rules/**/*.yaml"), *ROOT.glob("fixtures/**/*.yaml")])
+
+
+def test_the_block_layout_is_read_as_the_full_reader_reads_it():
+    """Every YAML file of the project, as written and as PyYAML's dump writes it."""
+    read = 0
+    for path in PROJECT_YAML:
+        text = path.read_text(encoding="utf-8-sig")
+        variants = [text]
+        if full_or_refused(text)[0] == "built":  # bad-malformed.yaml is not
+            variants.append(yaml.safe_dump(full_yaml(text), allow_unicode=True,
+                                           sort_keys=False))
+        for variant in variants:
+            fast = block_or_none(variant)
+            if fast is not None:
+                read += 1
+                assert fast == full_or_refused(variant), path
+    assert read > len(PROJECT_YAML) * 1.5  # hand-written files (flow, comments) too
+
+
+@pytest.mark.parametrize("text", [
+    "a:\n  - 1\n  - {b: c, 'd': \"e\"}\n",  # an indented sequence, a flow mapping
+    "a:\n- x\n- [1, 2, yes, ~]\nb: []\nc: {}\n",  # a sequence at its key's indentation
+    "# a comment\na: 1   # after a value\n\n   # indented\nb:   # after a key\n  c: d\n",
+    "- - a\n  - b\n-   c: 1\n    d: 2\n",
+    "'a b': 1\n\"c\": 2\n'it''s': 'l''école'\n",
+    "a: x#y\nb: -1\nc: 1_000\nd: 1:30\ne: 0o17\nf: .inf\ng: 2023-02-30\nh: No\ni: 017\n",
+    "1: a\nfalse: b\n~: c\n2023-01-01: d\n",
+    "  a: 1\n  b: 2\n",  # a document indented as a whole
+    "a: [ ]\nb: { }\n",
+    "a: b,c\nd: x!y&z*\ne: 'a#b'\n",
+])
+def test_block_documents_are_built_as_the_full_reader_builds_them(text):
+    assert block_or_none(text) == full_or_refused(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: b\n  c\n",  # a plain scalar on two lines
+    "a: 'b\n  c'\n",  # a quoted one
+    "a: |\n  text\n",  # a block scalar
+    "a: >\n  text\n",
+    "a:b\n",  # a scalar, not a mapping
+    "key : v\n",
+    "a: 'x' # c\n",  # a comment after quotes
+    "a: 'x #c'\n",  # or inside them: quotes and " #" on one line are left to libyaml
+    "a: \"x\\ty\"\n",  # an escape
+    "a:\n\tb: 1\n",  # a tab
+    "a: 1\r\nb: 2\r\n",  # carriage returns
+    "a: 1\u2028b: 2\n",  # a line separator
+    "--- a: 1\n", "a: 1\n...\n", "%YAML 1.1\n---\na: 1\n",
+    "a: &x 1\nb: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "? a\n: 1\n",
+    "a: 1\na: 2\n", "a: {b: 1, b: 2}\n", "1: a\ntrue: b\n",
+    "a:\n    b: 1\n  c: 2\n",  # an indentation going back to no level
+    "a: 1\n- b\n", "- a\nb: 1\n",
+    "a: [1, [2]]\n", "a: [1, 2,]\n", "a: {b}\n", "a: [b: c]\n", "a: [x] y\n",
+    "a: - b\n", "a: b: c\n", "-\n  a: 1\n",
+    "a: @b\n", "a: `b\n", "a: %b\n", "a: ?b\n", "a: :b\n",
+    "",  # empty: libyaml says None
+    "a: " + "9" * (LIMITS.max_int_digits + 1) + "\n",
+    "".join(f"{' ' * (2 * i)}k:\n" for i in range(LIMITS.max_depth)),
+])
+def test_anything_else_is_left_to_libyaml(text):
+    assert block_or_none(text) is None
+    # and the document is still what the full reader makes of it
+    try:
+        assert ("built", repr(yamlio.load_yaml(text))) == full_or_refused(text)
+    except yaml.YAMLError as error:
+        assert ("refused", yamlio.describe_yaml_error(error)) == full_or_refused(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=documents, indent=st.sampled_from([2, 3, 4]))
+def test_dumped_block_documents_are_built_as_the_full_reader_builds_them(data, indent):
+    try:
+        text = yaml.safe_dump(data, default_flow_style=False, allow_unicode=True,
+                              indent=indent)
+    except yaml.YAMLError:
+        return
+    fast = block_or_none(text)
+    if fast is not None:
+        assert fast == full_or_refused(text)
+
+
+EDITS = ["- ", ": ", ":", " #", "#", "'", '"', "''", "[", "]", "{", "}", ",", "\n", "\n  ",
+         "  ", " ", "\t", "&a ", "*a", "!", "|", ">", "---", "...", "%", "@", "?", "-",
+         "~", "yes", "1:2", "\\", "\u2028", "\r"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(source=st.sampled_from(PROJECT_YAML[:40]), edits=st.lists(st.tuples(
+    st.floats(0, 1), st.sampled_from(["insert", "delete", "indent"]),
+    st.sampled_from(EDITS)), min_size=1, max_size=4))
+def test_a_damaged_document_is_read_as_the_full_reader_reads_it_or_left_to_it(source, edits):
+    """A file edited at random (a token inserted, a character deleted, a line indented):
+    whatever the block reader builds, the full reader builds too; it never accepts what
+    the full reader refuses."""
+    text = source.read_text(encoding="utf-8-sig")
+    for where, kind, token in edits:
+        at = int(where * len(text))
+        if kind == "insert":
+            text = text[:at] + token + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + 1:]
+        else:
+            start = text.rfind("\n", 0, at) + 1
+            text = text[:start] + " " * (len(token) % 3 + 1) + text[start:]
+    fast = block_or_none(text)
+    if fast is not None:
+        assert fast == full_or_refused(text)
+
+
+def test_what_the_block_reader_builds_is_new_each_time():
+    """Lines are remembered by their text: a document's lists and mappings are its own."""
+    text = "a: []\nb: {}\nc: [1]\nd:\n  e: 1\n"
+    first = yamlio._load_block(text)
+    first["a"].append(1)
+    first["b"]["x"] = 1
+    first["c"].append(2)
+    first["d"]["f"] = 2
+    assert yamlio._load_block(text) == {"a": [], "b": {}, "c": [1], "d": {"e": 1}}
 
 
 @pytest.mark.parametrize("text", [

@@ -239,10 +239,10 @@ def _load_unit(unit: Unit, catalog: Catalog) -> Profile:
     if unit.text is not None:
         return parse_profile(parse_document(unit.text, unit.source), catalog, unit.source)
     assert unit.path is not None
-    return parse_profile(read_profile_document(Path(unit.path)), catalog, unit.source)
+    return parse_profile(read_profile_document(unit.path), catalog, unit.source)
 
 
-def read_profile_document(path: Path) -> Any:
+def read_profile_document(path: str | Path) -> Any:
     """Like ``profiles.read_document``, read once and faster: a plain YAML document is
     built by ``yamlio.load_plain``, within the same bounds (size, regular files, depth,
     node count; it has no alias to expand).
@@ -255,7 +255,7 @@ def read_profile_document(path: Path) -> Any:
     except InputError:
         return read_document(path)
     source = source_name(path)
-    if path.suffix.lower() == ".json":
+    if os.path.splitext(source)[1].lower() == ".json":  # a str: no Path made per file
         return parse_document(decode_text(raw, source), source, json_file=True)
     try:
         return load_plain(raw.decode("utf-8-sig"))
