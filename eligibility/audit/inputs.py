@@ -117,6 +117,7 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
                 rejected.append(Rejected.of(error))
             continue
         path = Path(given)
+        named = False  # a file named as such (a folder's files are profiles, never a matrix)
         try:
             if path.is_dir():
                 files, problems = find_profiles(path)
@@ -125,7 +126,7 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
                     raise InputError("no profile (.yaml, .yml, .json) in this folder",
                                      source=str(path))
             elif os.path.lexists(path):
-                files = [str(path)]  # a FIFO or a device is refused by the reader, unopened
+                files, named = [str(path)], True  # a FIFO or a device: refused unopened
             else:
                 raise InputError("no such file or folder", source=str(path))
         except InputError as error:
@@ -140,7 +141,7 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
             if key in seen:
                 continue
             seen.add(key)
-            if os.path.splitext(file)[1].lower() in _MATRIX_SUFFIXES:
+            if named and os.path.splitext(file)[1].lower() in _MATRIX_SUFFIXES:
                 try:
                     rows, bad_rows = read_matrix(Path(file), catalog)
                 except InputError as error:

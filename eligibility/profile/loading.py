@@ -165,7 +165,8 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.setdefault(root, []).extend(
             f for f in files
-            if not f.startswith(".") and os.path.splitext(f)[1].lower() in PROFILE_SUFFIXES)
+            # not hidden, so its suffix is what os.path.splitext would give
+            if not f.startswith(".") and f.lower().endswith(PROFILE_SUFFIXES))
     # Sorted by folder (part by part), then name: each folder's parts split once.
     return [os.path.join(root, name) for root in sorted(found, key=lambda r: r.split(os.sep))
             for name in sorted(found[root])], problems

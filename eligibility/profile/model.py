@@ -15,6 +15,10 @@ Design decisions:
   against the catalog given in the validation context, see ``load_profile``.
 * ``Profile`` is the base every derived model extends: the type the rest of the
   program names. One strict base (``documents.strict.StrictModel``) for every model.
+* Validation is on the audit's path (35,000 profiles, issue 12): the validators written
+  in Python answer the common case first (a printable name, a known version or level)
+  and keep what they worked out from a text (its date, the id an EPCI's name stands
+  for), bounded; a refusal is never kept, so its message is always made afresh.
 """
 
 from __future__ import annotations
@@ -50,9 +54,22 @@ if TYPE_CHECKING:
 def iso_date(value: object) -> dt.date:
     """A ``YYYY-MM-DD`` date, and nothing else: not an integer or an epoch, not a
     datetime (pydantic would take ``1700000000`` and ``2022-01-01T00:00`` as dates)."""
+    if isinstance(value, str):
+        # A text read before (a commune has ~5 dates, an audit many alike): its date.
+        found = _DATES.get(value)
+        if found is not None:
+            return found
+        if len(_DATES) >= _MOST_DATES:
+            _DATES.clear()
+        found = _DATES[value] = _date_of_text(value)
+        return found
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    raise ValueError(f"expected a date YYYY-MM-DD (got {shown(value)})")
+
+
+def _date_of_text(value: str) -> dt.date:
+    if not _ISO_DATE.fullmatch(value):
         raise ValueError(f"expected a date YYYY-MM-DD (got {shown(value)})")
     try:
         return dt.date.fromisoformat(value)
@@ -64,12 +81,16 @@ def iso_date(value: object) -> dt.date:
 def _plain_text(value: object) -> object:
     """Free text (a commune's name) without control characters: it is printed on
     terminals and in reports, where a newline or an escape could forge a line."""
-    if isinstance(value, str) and has_controls(value):
+    # ``isprintable`` first: a printable text has none (controls and bidi marks are all
+    # unprintable, a test checks every code point), and it is a C loop.
+    if isinstance(value, str) and not value.isprintable() and has_controls(value):
         raise ValueError(f"control characters are not allowed (got {shown(value)})")
     return value
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATES: dict[str, dt.date] = {}  # text -> its date (only valid ones: errors are not kept)
+_MOST_DATES = 4096  # emptied when full: a few years of days
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 """A date written ``YYYY-MM-DD`` (an impossible one is called impossible)."""
 Count = Annotated[int, Field(strict=True, ge=0)]
@@ -131,20 +152,34 @@ def _known_text(fact: Fact) -> Callable[[object], object]:
     by_slug = {_slug(v.id): v.id for v in fact.choices}
     by_slug.update({_slug(v.label(lang)): v.id for v in fact.choices for lang in ("fr", "en")})
     ids = list(fact.values)
+    # A text taken before: the id it names, or None for another value kept as written
+    # (communes of one agglomeration write its name alike). Refusals are not kept.
+    taken: dict[str, str | None] = {}
 
     def known(value: object) -> object:
         if not isinstance(value, str):
             return value
+        seen = taken.get(value, _UNSEEN)  # one look-up: another thread may empty it
+        if seen is not _UNSEEN:
+            return value if seen is None else seen
         _plain_text(value)
         slug = _slug(value)
-        if slug in by_slug:
-            return by_slug[slug]
-        if slug and (hint := did_you_mean(slug, ids)) is not None:
+        found = by_slug.get(slug)
+        if found is None and slug and (hint := did_you_mean(slug, ids)) is not None:
             raise ValueError(f"unknown {fact.label.en} {shown(value)} — {hint} "
                              f"(another name means another {fact.label.en})")
-        return value
+        if len(value) <= _LONGEST_KEPT:  # a huge text is not kept
+            if len(taken) >= _MOST_TEXTS:
+                taken.clear()
+            taken[value] = found
+        return value if found is None else found
 
     return known
+
+
+_MOST_TEXTS = 1024  # texts kept per fact (emptied when full), each of at most:
+_LONGEST_KEPT = 200
+_UNSEEN = object()
 
 
 class Commune(_Strict):
@@ -163,8 +198,8 @@ class Signature(_Strict):
     @classmethod
     def _known_version(cls, value: str, info: ValidationInfo) -> str:
         catalog = _catalog(info)
-        if catalog is None:
-            return value
+        if catalog is None or value in catalog.versions or value == "none":
+            return value  # the choices are the catalog's versions and "none"
         return _check_choice(value, [*catalog.version_ids, "none"], "convention version")
 
     @field_validator("signed_on")
@@ -300,8 +335,11 @@ class Profile(_Strict):
 
 def _level(fact: Fact) -> Callable[[str], str]:
     values = list(fact.values)
+    accepted = frozenset(values)
 
     def known(value: str) -> str:
+        if value in accepted:
+            return value
         return _check_choice(value, values, fact.label.en)
 
     return known
