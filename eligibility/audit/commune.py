@@ -20,13 +20,17 @@ dated before its brick existed, and a held brick that cannot be confirmed (missi
 facts); ``info`` for the bricks open to the commune. Each error gets its drift
 (``eligibility.audit.drift``). What the auditor remembers is which errors hold in a
 state (convention in force, version in force, bricks held), so that tracing errors
-back evaluates each state once.
+back evaluates each state once; a commune without errors traces nothing back.
+
+What does not depend on the commune is said once per catalog (``_Prepared``, issue 12):
+the version in force per date, the bricks to ask for with an open brick, and per
+row of verdicts (verdicts are shared between evaluations) the statuses and failed rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -52,6 +56,7 @@ from eligibility.audit.findings import (
     Finding,
 )
 from eligibility.audit.summary import cells_of
+from eligibility.catalog.memo import PerCatalog, per_catalog
 from eligibility.catalog.model import Brick, Catalog
 from eligibility.evaluation.check import EngineName, TruthsMemo, check
 from eligibility.evaluation.verdicts import (
@@ -66,6 +71,99 @@ from eligibility.evaluation.verdicts import (
 from eligibility.explain.derivation import read_facts
 from eligibility.profile.facts import convention_in_force, counts_on, held_on
 from eligibility.profile.model import Profile
+
+_KEPT = 4096  # entries of one memo of ``_Prepared``, then it starts again
+# per brick in order: status, failed rules; the places of the eligible bricks
+_Row = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[int, ...]]
+
+
+class _Prepared:
+    """What auditing any commune asks of one catalog, said once (issue 12): the bricks in
+    order and their ranks, the bricks each requires, the version in force per date, the
+    bricks to ask for with an open brick per bricks held, the failed rules of a verdict
+    (verdicts are shared between evaluations: ``evaluation.verdicts``)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.order = tuple(catalog.bricks)
+        self.rank = {b: i for i, b in enumerate(self.order)}
+        self.requires = {b: tuple(r.brick for r in brick.requires)
+                         for b, brick in catalog.bricks.items()}
+        self._versions: dict[dt.date, str | None] = {}
+        self._complete: dict[tuple[str, ...], bool] = {}
+        self._also: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._rows: dict[tuple[int, ...], tuple[tuple[Verdict, ...], _Row]] = {}
+        self._first: dict[str, str] = {}
+        self._tools: list[tuple[Any, str, str, dt.date | None]] | None = None
+
+    def version_at(self, day: dt.date) -> str | None:
+        found = self._versions.get(day, self)
+        if found is self:
+            if len(self._versions) >= _KEPT:
+                self._versions.clear()
+            found = self._versions[day] = self.catalog.version_at(day)
+        return found  # type: ignore[return-value]
+
+    def complete(self, held: tuple[str, ...]) -> bool:
+        """Whether every brick the ``held`` bricks require is held."""
+        found = self._complete.get(held)
+        if found is None:
+            if len(self._complete) >= _KEPT:
+                self._complete.clear()
+            found = self._complete[held] = all(r in held for b in held for r in self.requires[b])
+        return found
+
+    def also(self, brick: str, held: tuple[str, ...]) -> tuple[str, ...]:
+        """``_missing_requirements`` of ``brick`` with ``held``."""
+        key = (brick, held)
+        found = self._also.get(key)
+        if found is None:
+            if len(self._also) >= _KEPT:
+                self._also.clear()
+            found = self._also[key] = tuple(_missing_requirements(self.catalog, brick,
+                                                                  set(held)))
+        return found
+
+    def verdicts(self, by_brick: dict[str, Verdict]) -> tuple[Verdict, ...]:
+        """An evaluation's verdicts in catalog order."""
+        return tuple(map(by_brick.__getitem__, self.order))
+
+    def row(self, verdicts: tuple[Verdict, ...]) -> _Row:
+        """The status and failed rules of each of ``verdicts`` (one per brick, in order),
+        and the places of the eligible ones; kept by the verdicts' identities (with
+        them: an identity is never another verdict's while its entry stands)."""
+        key = tuple(map(id, verdicts))
+        found = self._rows.get(key)
+        if found is None or not all(map(operator.is_, found[0], verdicts)):
+            if len(self._rows) >= _KEPT:
+                self._rows.clear()
+            statuses = tuple(v.status for v in verdicts)
+            found = self._rows[key] = (
+                verdicts, (statuses, tuple(tuple(r.rule for r in v.failed()) for v in verdicts),
+                           tuple(i for i, s in enumerate(statuses) if s == "eligible")))
+        return found[1]
+
+    def first_version(self, brick: Brick) -> str:
+        found = self._first.get(brick.id)
+        if found is None:
+            found = self._first[brick.id] = _first_version(self.catalog, brick)
+        return found
+
+    def tools(self) -> list[tuple[Any, str, str, dt.date | None]]:
+        """Per tool replacement: it, the section and field of its fact, the adoption of
+        the version replacing it (None: not in the catalog)."""
+        if self._tools is None:
+            tools = []
+            for replacement in self.catalog.tool_replacements:
+                section, name = replacement.fact.split(".", 1)
+                replacing = self.catalog.versions.get(replacement.version)
+                tools.append((replacement, section, name,
+                              None if replacing is None else replacing.adopted))
+            self._tools = tools
+        return self._tools
+
+
+_PREPARED: PerCatalog[_Prepared] = {}
 
 
 @dataclass
@@ -89,7 +187,9 @@ class CommuneAuditor:
         # once (its dates differ by the convention facts only).
         self._memo: TruthsMemo = {}
         self._held: dict[dt.date, tuple[str, ...]] = {}  # of self.profile, per day
+        self._in_force: dict[dt.date, str | None] = {}  # of self.profile's convention
         self._day_states: dict[dt.date, tuple[Any, ...]] = {}
+        self.prepared = per_catalog(_PREPARED, catalog, _Prepared)
 
     # -- state on a date --
 
@@ -103,7 +203,17 @@ class CommuneAuditor:
         return self._ordered(held_on(profile, day))
 
     def _ordered(self, held: frozenset[str]) -> tuple[str, ...]:
-        return tuple(b for b in self.catalog.bricks if b in held)
+        return tuple(b for b in self.prepared.order if b in held)
+
+    def in_force(self, day: dt.date, profile: Profile | None = None) -> str | None:
+        """``facts.convention_in_force`` on ``day`` (of a profile with the same convention
+        as this one's, once per day)."""
+        if profile is not None and profile.convention is not self.profile.convention:
+            return convention_in_force(profile, day, self.catalog)
+        known = self._in_force.get(day, self)
+        if known is self:
+            known = self._in_force[day] = convention_in_force(self.profile, day, self.catalog)
+        return known  # type: ignore[return-value]
 
     def on(self, day: dt.date, profile: Profile | None = None) -> Profile:
         """The profile as it stood on ``day``: subscriptions not yet begun are left out."""
@@ -122,22 +232,21 @@ class CommuneAuditor:
 
     def snapshot(self, day: dt.date, profile: Profile | None = None,
                  with_open: bool = True) -> _Snapshot:
-        catalog = self.catalog
+        prepared = self.prepared
         base = profile or self.profile
         profile = self.on(day, base)
         # The subscriptions left out by ``on`` are not held on ``day``: same bricks held.
         held = self.held_on(day, base)
-        in_force = convention_in_force(profile, day, catalog)
-        current = catalog.version_at(day)
+        in_force = self.in_force(day, profile)
+        current = prepared.version_at(day)
         findings: list[Finding] = []
-        all_ev = self.evaluate(profile, day, list(catalog.bricks)) if with_open else None
+        all_ev = self.evaluate(profile, day, list(prepared.order)) if with_open else None
         held_ev = None
         if held:
             # Requested together, the held bricks meet a requirement only with a held brick.
             # When every brick they require is held, requesting more changes none of their
             # verdicts (CONTRACT §4): the evaluation of every brick serves for both.
-            if all_ev is not None and all(r.brick in held for b in held
-                                          for r in catalog.bricks[b].requires):
+            if all_ev is not None and prepared.complete(held):
                 held_ev = all_ev
             else:
                 held_ev = self.evaluate(profile, day, list(held))
@@ -147,30 +256,31 @@ class CommuneAuditor:
             return _Snapshot(findings, (), (), in_force)
         assert all_ev is not None
         findings += self._commune_findings(profile, day, held, in_force, current)
-        statuses: list[str] = []
-        blocking: list[tuple[str, ...]] = []
+        # A held brick's verdict is the one requested with the held bricks.
+        verdicts = prepared.verdicts(all_ev.verdicts)
+        if held_ev is not None and held_ev is not all_ev:
+            verdicts = tuple(held_ev.verdicts[b] if b in held else v
+                             for b, v in zip(prepared.order, verdicts, strict=True))
+        statuses, blocking, eligible = prepared.row(verdicts)
         future = {s.brick for s in base.subscriptions}
         # A requirement rests on a valid brick (CONTRACT §4): a brick resting on a held
         # brick in error is not eligible, so it is not advertised as open.
-        for brick in catalog.bricks:
-            ev = held_ev if held_ev is not None and brick in held else all_ev
-            verdict = ev.verdicts[brick]
-            statuses.append(verdict.status)
-            blocking.append(tuple(r.rule for r in verdict.failed()))
-            if brick not in held and brick not in future and verdict.status == "eligible":
-                findings.append(self._open(verdict, held))
-        rank = {b: i for i, b in enumerate(catalog.bricks)}
-        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity],
-                                     -1 if f.brick is None else rank[f.brick],
-                                     f.rule, f.detail))
-        return _Snapshot(findings, tuple(statuses), tuple(blocking), in_force)
+        order = prepared.order
+        for i in eligible:
+            if order[i] not in held and order[i] not in future:
+                findings.append(self._open(verdicts[i], held))
+        if len(findings) > 1:
+            rank = prepared.rank
+            findings.sort(key=lambda f: (SEVERITY_RANK[f.severity],
+                                         -1 if f.brick is None else rank[f.brick],
+                                         f.rule, f.detail))
+        return _Snapshot(findings, statuses, blocking, in_force)
 
     def _state(self, day: dt.date) -> tuple[Any, ...]:
         state = self._day_states.get(day)
         if state is None:
             state = self._day_states[day] = (
-                convention_in_force(self.profile, day, self.catalog),
-                self.catalog.version_at(day), self.held_on(day))
+                self.in_force(day), self.prepared.version_at(day), self.held_on(day))
         return state
 
     def errors_on(self, day: dt.date) -> frozenset[Key]:
@@ -281,19 +391,17 @@ class CommuneAuditor:
                           in_force: str | None, current: str | None) -> list[Finding]:
         catalog = self.catalog
         findings: list[Finding] = []
-        if (in_force in catalog.versions and current is not None
-                and catalog.rank(in_force) < catalog.rank(current)):
+        if (in_force is not None and in_force != current and in_force in catalog.versions
+                and current is not None and catalog.rank(in_force) < catalog.rank(current)):
             version = catalog.versions[current]
             gone = tuple(b for b in held if current not in catalog.bricks[b].versions)
             findings.append(self._finding(None, "warning", RULE_OUTDATED, OUTDATED,
                                           version.citation, version.source, detail=current,
                                           versions=(in_force, current),
                                           dates=(version.adopted,), gone=gone))
-        for replacement in catalog.tool_replacements:
-            section, name = replacement.fact.split(".", 1)
+        for replacement, section, name, adopted in self.prepared.tools():
             value = getattr(getattr(profile, section, None), name, None)
-            replacing = catalog.versions.get(replacement.version)
-            if value != replacement.old or replacing is None or replacing.adopted > day:
+            if value != replacement.old or adopted is None or adopted > day:
                 continue
             findings.append(self._finding(None, "warning", RULE_TOOL, TOOL,
                                           replacement.citation, replacement.source,
@@ -305,7 +413,7 @@ class CommuneAuditor:
             if subscription.since is None or subscription.brick not in held:
                 continue
             brick = catalog.bricks[subscription.brick]
-            first = _first_version(catalog, brick)
+            first = self.prepared.first_version(brick)
             begins = catalog.versions[first].adopted
             if subscription.since >= begins:
                 continue
@@ -318,10 +426,10 @@ class CommuneAuditor:
         return findings
 
     def _open(self, verdict: Verdict, held: tuple[str, ...]) -> Finding:
-        also = tuple(_missing_requirements(self.catalog, verdict.brick, set(held)))
+        also = self.prepared.also(verdict.brick, held)
         availability = self.catalog.bricks[verdict.brick].availability
-        return self._finding(verdict.brick, "info", RULE_OPEN, OPEN, availability.citation,
-                             availability.source, bricks=also)
+        return Finding(verdict.brick, "info", RULE_OPEN, OPEN, self.name, availability.citation,
+                       availability.source, bricks=also)
 
 
 def _first_version(catalog: Catalog, brick: Brick) -> str:
@@ -362,15 +470,26 @@ def audit_profile(catalog: Catalog, profile: Profile, options: AuditOptions,
     commune = CommuneAuditor(catalog, profile, options.engine)
     day = options.as_of
     snap = commune.snapshot(day)
-    commune.remember(day, snap.findings)
-    tracer = DriftTracer(catalog, profile, commune.errors_on)
-    findings = []
-    for finding in snap.findings:
+    findings = snap.findings
+    errors = warnings = infos = 0
+    for finding in findings:
         if finding.severity == "error":
-            drift = tracer.drift(finding, day)
-            if drift is not None:
-                finding = replace(finding, drift=drift)
-        findings.append(finding)
+            errors += 1
+        elif finding.severity == "warning":
+            warnings += 1
+        elif finding.severity == "info":
+            infos += 1
+    if errors:  # traced back from the state of ``day``, known now
+        commune.remember(day, findings)
+        tracer = DriftTracer(catalog, profile, commune.errors_on)
+        traced = []
+        for finding in findings:
+            if finding.severity == "error":
+                drift = tracer.drift(finding, day)
+                if drift is not None:
+                    finding = replace(finding, drift=drift)
+            traced.append(finding)
+        findings = traced
     changes = None
     if options.compare is not None:
         changes = _diff(commune.snapshot(options.compare).findings, findings)
@@ -380,9 +499,8 @@ def audit_profile(catalog: Catalog, profile: Profile, options: AuditOptions,
         kept = [s for s in profile.subscriptions if s.brick not in options.drop]
         without = profile.model_copy(update={"subscriptions": kept})
         dropped = _diff(findings, commune.snapshot(day, without).findings)
-    counts = Counter(f.severity for f in findings)
     return CommuneAudit(profile.commune.insee, profile.commune.name, source,
                         snap.convention, held, snap.statuses, snap.blocking, tuple(findings),
                         changes, dropped,
                         tuple(cells_of(held, snap.statuses, findings, catalog)),
-                        (counts["error"], counts["warning"], counts["info"]))
+                        (errors, warnings, infos))

@@ -5,7 +5,8 @@ French by default, English with ``lang="en"``. Every renderer shows the same thi
 the commune × brick matrix, the summary per brick, the findings grouped by severity
 with their citations (and, for errors, since when and why), the changes since the
 ``--compare`` date, what leaving the ``--drop`` bricks would break, and the inputs
-that were refused.
+that were refused. A large JSON report (one commune a line) is written from memos of
+what communes share (``_CompactJson``), the same bytes as ``json.dumps`` of each entry.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import csv
 import html
 import io
 import json
+import operator
 from collections.abc import Iterable, Iterator
+from dataclasses import fields, replace
 from typing import Any
 
 from eligibility.audit.findings import OPEN, AuditRun, CommuneAudit, Finding
@@ -26,7 +29,7 @@ from eligibility.evaluation.verdicts import Status
 from eligibility.reports.provenance import CSV_COLUMNS as PROVENANCE_COLUMNS
 from eligibility.reports.provenance import csv_cells, provenance
 from eligibility.reports.provenance import footer as provenance_footer
-from eligibility.wording.audit import AuditWording, rule_label, source_word
+from eligibility.wording.audit import AuditWording, names_commune_as_is, rule_label, source_word
 from eligibility.wording.bricks import brick_title
 from eligibility.wording.i18n import LANGS, colon, counted, t
 from eligibility.wording.i18n import say as _l
@@ -388,16 +391,24 @@ def finding_json(finding: Finding, words: AuditWording) -> dict[str, Any]:
     return data
 
 
+def _bricks_json(held: tuple[str, ...], statuses: Iterable[str], row: Iterable[str],
+                 catalog: Catalog) -> dict[str, Any]:
+    return {brick: {"held": brick in held, "status": status or None, "cell": cell}
+            for brick, status, cell in zip(catalog.bricks, statuses, row, strict=True)}
+
+
+def _counts_json(commune: CommuneAudit) -> dict[str, int]:
+    return {s: commune.count(s) for s in SEVERITIES}
+
+
 def _commune_json(commune: CommuneAudit, words: AuditWording) -> dict[str, Any]:
     catalog = words.catalog
     return {
         "insee": commune.insee, "name": commune.name, "source": commune.source,
         "convention": commune.convention, "held": list(commune.held),
-        "bricks": {brick: {"held": brick in commune.held, "status": status or None,
-                           "cell": cell}
-                   for brick, status, cell in zip(catalog.bricks, commune.statuses,
-                                                  cells(commune, catalog), strict=True)},
-        "counts": {s: commune.count(s) for s in SEVERITIES},
+        "bricks": _bricks_json(commune.held, commune.statuses, cells(commune, catalog),
+                               catalog),
+        "counts": _counts_json(commune),
         "findings": [finding_json(f, words) for f in commune.findings],
     }
 
@@ -431,8 +442,136 @@ def _dump(value: Any, depth: int, pretty: bool) -> str:
     """``value`` as JSON placed at ``depth`` (two spaces each) of an indented document,
     or compact on one line."""
     if not pretty:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _compact(value)
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, its encoder made once."""
+
+
+def _string(text: str) -> str:
+    """A string as compact JSON writes it (``_compact(text)``): escaping is character by
+    character, so the text of a string is the texts of its pieces joined."""
+    return _quote(text) if type(text) is str else _compact(text)
+
+
+_quote: Any = getattr(json.encoder, "c_encode_basestring", None) or \
+    json.encoder.py_encode_basestring  # what ``_compact`` quotes strings with
+
+
+# The name a finding's text is memoised with (``_CompactJson``): private-use characters
+# no sentence of the catalog contains, that compact JSON leaves as they are.
+_NAME = "\ue000\ue0ad\ue000"
+_MEMO_LIMIT = 4096  # texts kept per memo, then it starts again
+
+
+# A finding's data but its commune (``_finding_key``).
+_finding_data = operator.attrgetter(*(f.name for f in fields(Finding) if f.name != "commune"))
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _finding_key(finding: Finding) -> tuple[Any, ...] | None:
+    """What a finding's text depends on but its commune, as a memo key; with the types of
+    the facts' values, since 1 == 1.0 == True (said "1", "1", "oui"). None when a value
+    is not a plain one."""
+    if not finding.facts:  # (a key of another length than those with facts)
+        return _finding_data(finding)
+    types = tuple(type(value) for _, value in finding.facts)
+    if not all(kind in _PLAIN for kind in types):
+        return None
+    return (_finding_data(finding), types)
+
+
+class _CompactJson:
+    """The compact JSON texts of the entries of a large report (``_dump`` with
+    ``pretty=False``), written piece by piece, each piece the text ``_compact`` gives its
+    value, from memos of what communes share (issue 12):
+
+    * a finding's text depends on its data and, through its sentences, on the commune's
+      name: when the name enters them as it is (``names_commune_as_is``) the text is
+      kept per data and language, made with ``_NAME`` for the name, and the commune's
+      name (quoted as JSON quotes it) goes in its places (checked on the first commune
+      against the text made for it); a failed condition, whose French elides around
+      the name, is made for each commune;
+    * the bricks held and the matrix row, and the counts, are kept per their values.
+
+    ``tests/test_issue12_audit_memos.py`` holds this to account against ``_dump`` of the
+    plain objects."""
+
+    def __init__(self, words: AuditWording) -> None:
+        self.words = words
+        self._findings: dict[tuple[Any, ...], list[str]] = {}
+        self._bricks: dict[tuple[Any, ...], str] = {}
+        self._counts: dict[tuple[int, int, int], str] = {}
+
+    def finding(self, finding: Finding, name: str | None = None) -> str:
+        """``_compact(finding_json(finding, words))``; ``name``: the commune's name as
+        ``_string`` quotes it, without its quotes (said once per commune)."""
+        key = _finding_key(finding) if names_commune_as_is(finding) else None
+        if key is None:
+            return _compact(finding_json(finding, self.words))
+        parts = self._findings.get(key)
+        if name is None:
+            name = _string(finding.commune)[1:-1]
+        if parts is None:
+            if len(self._findings) >= _MEMO_LIMIT:
+                self._findings.clear()
+            named = replace(finding, commune=_NAME)
+            parts = _compact(finding_json(named, self.words)).split(_NAME)
+            # The first one is said both ways: should a sentence do more with the name
+            # than slot it in, the finding's text is made for each commune ([]).
+            plain = _compact(finding_json(finding, self.words))
+            self._findings[key] = parts if name.join(parts) == plain else []
+            return plain
+        if not parts:
+            return _compact(finding_json(finding, self.words))
+        return name.join(parts)
+
+    def findings(self, findings: Iterable[Finding], name: str) -> str:
+        """A list of findings about the commune named ``name``."""
+        said = _string(name)[1:-1]
+        return "[" + ",".join([self.finding(f, said) if f.commune == name else
+                               self.finding(f) for f in findings]) + "]"
+
+    def change(self, commune: CommuneAudit) -> str:
+        """``_compact(_change_json(commune, words))``."""
+        changes, name = commune.changes, commune.name
+        return (f'{{"insee":{_string(commune.insee)},"name":{_string(name)},"appeared":'
+                f'{self.findings(changes.appeared if changes else (), name)},"disappeared":'
+                f'{self.findings(changes.disappeared if changes else (), name)}}}')
+
+    def drop(self, commune: CommuneAudit) -> str:
+        """``_compact(_drop_json(commune, words))``."""
+        assert commune.dropped is not None
+        name = commune.name
+        return (f'{{"insee":{_string(commune.insee)},"name":{_string(name)},"breaks":'
+                f'{self.findings(breaks(commune), name)},"appeared":'
+                f'{self.findings(commune.dropped.appeared, name)},"disappeared":'
+                f'{self.findings(commune.dropped.disappeared, name)}}}')
+
+    def commune(self, commune: CommuneAudit) -> str:
+        """``_compact(_commune_json(commune, words))``."""
+        catalog = self.words.catalog
+        row = tuple(cells(commune, catalog))
+        key = (commune.held, commune.statuses, row)
+        bricks = self._bricks.get(key)
+        if bricks is None:
+            if len(self._bricks) >= _MEMO_LIMIT:
+                self._bricks.clear()
+            bricks = self._bricks[key] = (
+                f'"held":{_compact(list(commune.held))},"bricks":'
+                f"{_compact(_bricks_json(commune.held, commune.statuses, row, catalog))}")
+        counts = self._counts.get(commune.counts)
+        if counts is None:
+            if len(self._counts) >= _MEMO_LIMIT:
+                self._counts.clear()
+            counts = self._counts[commune.counts] = _compact(_counts_json(commune))
+        convention = commune.convention
+        return (f'{{"insee":{_string(commune.insee)},"name":{_string(commune.name)},'
+                f'"source":{_string(commune.source)},"convention":'
+                f'{"null" if convention is None else _string(convention)},{bricks},'
+                f'"counts":{counts},"findings":{self.findings(commune.findings, commune.name)}}}')
 
 
 _ENTRY = ",\n    "  # before each entry of the communes' list (the first drops its comma)
@@ -448,9 +587,12 @@ class JsonEntries:
 
     def __init__(self, catalog: Catalog, lang: str) -> None:
         self.words = AuditWording(catalog, lang)
+        self.compact = _CompactJson(self.words)
 
     def __call__(self, commune: CommuneAudit, inputs: int) -> str:
-        return _ENTRY + _dump(_commune_json(commune, self.words), 2, inputs <= PRETTY_UP_TO)
+        if inputs > PRETTY_UP_TO:
+            return _ENTRY + self.compact.commune(commune)
+        return _ENTRY + _dump(_commune_json(commune, self.words), 2, True)
 
 
 def _rendered_entries(run: RenderedRun) -> Iterator[str | bytes]:
@@ -522,18 +664,22 @@ def audit_json_pieces(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator
     yield "{\n"
     for key, value in head.items():
         yield f'  {json.dumps(key)}: {_dump(value, 1, pretty)},\n'
+    compact = None if pretty else _CompactJson(words)
     if isinstance(run, RenderedRun):
         yield from _rendered_entries(run)
     else:
-        yield from items("communes", (_dump(_commune_json(c, words), 2, pretty)
+        yield from items("communes", (_dump(_commune_json(c, words), 2, True)
+                                      if compact is None else compact.commune(c)
                                       for c in run.communes), 1, False)
     if isinstance(run, AuditRun) and run.options.compare is not None:
-        yield from items("changes", (_dump(_change_json(c, words), 2, pretty)
+        yield from items("changes", (_dump(_change_json(c, words), 2, True)
+                                     if compact is None else compact.change(c)
                                      for c in run.communes), 1, False)
     if isinstance(run, AuditRun) and run.options.drop:
         yield '  "what_if": {\n'
         yield f'    "drop": {_dump(list(run.options.drop), 2, pretty)},\n'
-        yield from items("communes", (_dump(_drop_json(c, words), 3, pretty)
+        yield from items("communes", (_dump(_drop_json(c, words), 3, True)
+                                      if compact is None else compact.drop(c)
                                       for c in run.communes if c.dropped is not None), 2, True)
         yield "  },\n"
     summary = {

@@ -106,6 +106,15 @@ def rule_label(catalog: Catalog, rule_id: str, lang: str) -> str:
     return rule_id
 
 
+def names_commune_as_is(finding: FindingData) -> bool:
+    """Whether the commune's name enters the sentences of ``finding`` (message, help,
+    since when; in every language) slotted in as it is, nothing else in them depending
+    on it: the sentences about another commune are then these with the name swapped
+    (how the JSON report memoises a finding's text). Not so for a failed condition:
+    its French « pour <commune>, … » goes through elision (``t``) with the name in it."""
+    return finding.kind != "fails" or finding.other is not None
+
+
 class AuditWording:
     """The sentences of an audit's findings in one language, for one catalog."""
 
