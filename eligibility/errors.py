@@ -10,6 +10,8 @@ Library code raises, never prints nor exits.
 * ``OutputError`` (exit 2): the report cannot be written (full disk, a folder…).
 * ``EngineError`` (exit 70, in ``engine.durable``): the rules engine failed or answered
   inconsistently: an internal software error (sysexits' EX_SOFTWARE), never bad input.
+* ``WorkerLost`` (exit 70, in ``audit.batch``): a worker process of an audit ended while
+  auditing (killed, out of memory, a crash in C): the run stops, nothing is written.
 * ``Interrupted`` (exit 130): Ctrl-C. SIGTERM raises ``SystemExit(143)`` instead (a
   ``BaseException``: no ``except Exception`` swallows it; ``finally`` blocks still remove
   temporary files) and prints nothing.
@@ -17,6 +19,7 @@ Library code raises, never prints nor exits.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable
 
 # Every exit code of the command (CONTRACT §3); ``--help`` lists them (``EXIT_CODES``).
@@ -34,8 +37,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
                   "audit, a finding reaches --fail-on; rules lint/verify, a failure"),
     (EXIT_BAD_INPUT, "bad input or output: one error: line per problem, naming the file "
                      "and the field"),
-    (EXIT_SOFTWARE, "internal error: the rules engine failed or answered inconsistently; "
-                    "no verdict is given (please report it)"),
+    (EXIT_SOFTWARE, "internal error: the rules engine failed or answered inconsistently, "
+                    "or an audit's worker process ended; no verdict is given (please "
+                    "report it)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     (EXIT_PIPE, "stdout closed by its reader (| head), silently"),
     (EXIT_TERMINATED, "terminated (SIGTERM), temporary files removed"),
@@ -95,6 +99,30 @@ class CatalogError(InputError):
 
 class OutputError(InputError):
     """The report cannot be written where asked (``source`` is the file, or <stdout>)."""
+
+
+class WorkerLost(EligibilityError):
+    """A worker process of the audit ended before it had sent its communes back: the
+    audit stops (exit 70) instead of waiting for them for ever, and writes nothing."""
+
+    exit_code = EXIT_SOFTWARE
+
+    def __init__(self, exitcode: int | None = None) -> None:
+        super().__init__(exitcode)
+        self.exitcode = exitcode
+
+    def __str__(self) -> str:
+        if self.exitcode is None:
+            how = "its exit code unknown"
+        elif self.exitcode < 0:
+            try:
+                how = f"killed by {signal.Signals(-self.exitcode).name}"
+            except ValueError:
+                how = f"killed by signal {-self.exitcode}"
+        else:
+            how = f"exit code {self.exitcode}"
+        return (f"a worker process of the audit ended while auditing ({how}); nothing was "
+                "written: audit again, or with --jobs 1 to audit in one process")
 
 
 class Interrupted(EligibilityError):

@@ -173,6 +173,67 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code,
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_worker_killed_stops_the_audit_with_one_line(tmp_path):
+    """Workers killed while auditing (out of memory, a crash in C): the pool would wait
+    for its chunk for ever; the audit stops within about a second, exit 70, the report
+    left as it was."""
+    folder = _slow_audit(tmp_path, count=4000)
+    report = tmp_path / "report.json"
+    report.write_text("old\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "audit", str(folder), "--jobs", "2",
+         "--format", "json", "-o", str(report)], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    _wait_for_workers(process.pid)
+    time.sleep(0.5)  # auditing by then: killed before their first chunk, nothing is lost
+    # Both: one alone may be killed between two chunks, losing nothing (then replaced).
+    for worker in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split():
+        os.kill(int(worker), signal.SIGKILL)
+    out, err = process.communicate(timeout=120)
+    if process.returncode == 0:
+        pytest.skip("the audit finished before the worker was killed")
+    assert process.returncode == 70 and out == ""
+    assert err == ("error: a worker process of the audit ended while auditing (killed by "
+                   "SIGKILL); nothing was written: audit again, or with --jobs 1 to audit "
+                   "in one process\n")
+    assert report.read_text(encoding="utf-8") == "old\n"
+
+
+def _ending_work(chunk):
+    from eligibility.audit import batch
+
+    if any(unit[0].endswith("30189-nimes.yaml") for unit in chunk):
+        os._exit(3)  # a worker ending on one chunk, as a crash in C would
+    return batch._REAL_WORK(chunk)
+
+
+def test_a_worker_ending_on_a_chunk_is_reported_not_waited_for(monkeypatch):
+    import datetime as dt
+
+    from eligibility.audit import batch
+    from eligibility.audit.findings import AuditOptions
+    from eligibility.audit.inputs import discover
+    from eligibility.catalog.loading import load_catalog
+    from eligibility.errors import WorkerLost
+
+    if batch._cores() < 2:
+        pytest.skip("one core: the audit runs in one process")
+    catalog = load_catalog()
+    units, _ = discover([str(ROOT / "fixtures" / "communes")], catalog)
+    monkeypatch.setattr(batch, "_REAL_WORK", batch._work, raising=False)
+    monkeypatch.setattr(batch, "_work", _ending_work)
+    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.alarm(120)  # a regression waits for ever: a KeyboardInterrupt fails the test
+    try:
+        with pytest.raises(WorkerLost, match=r"\(exit code 3\)") as raised:
+            batch.audit_units(catalog, units, AuditOptions(dt.date(2023, 1, 15), None, (),
+                                                           "durable"), jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert raised.value.exit_code == 70
+
+
 def test_jobs_are_capped_by_inputs(tmp_path):
     import datetime as dt
 

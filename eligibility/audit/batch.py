@@ -9,6 +9,10 @@ Given a renderer (``run_rendered_audit``), the workers also render each commune'
 of the report and send it back as text with its figures (``eligibility.audit.rendered``):
 the parent then only sorts, counts and concatenates (issue 12: its serial work stays a
 small part of the wall time).
+
+A worker that ends while auditing (killed, out of memory, a crash of the C engine)
+stops the audit with ``WorkerLost`` (exit 70) within about a second, instead of the
+pool waiting for its chunk for ever (``_answers``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import multiprocessing
 import operator
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from eligibility.audit.commune import audit_profile
@@ -26,7 +30,7 @@ from eligibility.audit.findings import AuditOptions, AuditRun, CommuneAudit
 from eligibility.audit.inputs import Rejected, Unit, discover, load_unit
 from eligibility.audit.rendered import Batcher, RenderedCommune, RenderedRun, Renderer, Spool
 from eligibility.catalog.model import Catalog
-from eligibility.errors import InputError
+from eligibility.errors import InputError, WorkerLost
 
 PARALLEL_FROM = 400  # communes; fewer are audited in the calling process
 Progress = Callable[[int, int], None]
@@ -57,6 +61,10 @@ def _init_worker() -> None:
     # pool): a worker printing its own traceback would be noise (issue 9).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    started = _WORKER.get("started")
+    if started is not None:
+        with started.get_lock():
+            started.value += 1
     options = _WORKER.get("options")  # None: forked while the pool is being stopped
     if options is not None and options.engine == "durable":
         from eligibility.engine.durable import engine_for
@@ -108,7 +116,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
     context = multiprocessing.get_context("fork")
     if batcher is not None:
         batcher.spool = Spool(context)  # before the fork: the workers share it
-    _WORKER.update(catalog=catalog, options=options, batcher=batcher)
+    started = context.Value("i", 0)  # workers started (a replacement: one has ended)
+    _WORKER.update(catalog=catalog, options=options, batcher=batcher, started=started)
     done = 0
     collecting = gc.isenabled()
     try:
@@ -116,7 +125,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
             # The results are acyclic and all kept: collecting them again and again as
             # they arrive is wasted time (the workers have forked already).
             gc.disable()
-            for chunk, answer in zip(chunks, pool.imap(_work, chunks), strict=True):
+            answers = _answers(pool.imap(_work, chunks), len(chunks), started, jobs)
+            for chunk, answer in zip(chunks, answers, strict=True):
                 results.extend(answer if batcher is None else answer.results(batcher.spool))
                 done += len(chunk)
                 if progress is not None:
@@ -126,6 +136,31 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
             gc.enable()
         _WORKER.clear()
     return results, jobs
+
+
+_PATIENCE = 1.0  # seconds without an answer before the workers are looked at
+
+
+def _answers(answers: Any, count: int, started: Any, jobs: int) -> Iterator[Any]:
+    """The ``count`` answers of ``Pool.imap``, raising ``WorkerLost`` should a worker end.
+
+    A pool replaces a worker that dies (killed, out of memory, a crash in C) but its
+    chunk is never answered: ``imap`` would wait for ever. The pool's workers only end
+    when the pool does, so more workers ``started`` (each counts itself as it starts)
+    than the ``jobs`` asked for means one ended, and a chunk may be lost.
+    """
+    workers = {p.pid or 0: p for p in multiprocessing.active_children()}  # for the message
+    for _ in range(count):
+        while True:
+            try:
+                answer = answers.next(_PATIENCE)
+                break
+            except multiprocessing.TimeoutError:
+                workers.update((p.pid or 0, p) for p in multiprocessing.active_children())
+                if started.value > jobs:
+                    ended = [p.exitcode for p in workers.values() if p.exitcode is not None]
+                    raise WorkerLost(ended[0] if ended else None) from None
+        yield answer
 
 
 def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
