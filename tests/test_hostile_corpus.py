@@ -305,3 +305,43 @@ def test_an_interrupted_run_ends_even_when_the_exit_itself_would_hang():
     process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                              text=True, timeout=120)
     assert (process.returncode, process.stderr) == (130, "error: interrupted\n")
+
+
+def test_an_output_reached_by_any_name_of_an_input_is_refused(tmp_path):
+    """``guard_output`` stats only the inputs that may name a file with one name (its
+    own name, or a symbolic link): every way to reach an input is still caught."""
+    from eligibility.cli.options import _folded, _may_be, guard_output, input_files
+    from eligibility.errors import InputError
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for n in range(50):
+        (folder / f"{n:02d}.yaml").write_text("commune: {}\n", encoding="utf-8")
+    outside = tmp_path / "out.json"
+    outside.write_text("{}", encoding="utf-8")
+    (folder / "link.json").symlink_to(outside)  # a link in the folder to the output
+    (tmp_path / "lf").symlink_to(folder)  # the folder by another name
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "07.yaml").write_text("{}", encoding="utf-8")  # same name only
+
+    def refused(output, *paths):
+        try:
+            guard_output(str(output), input_files([str(p) for p in paths]))
+        except InputError as error:
+            assert error.source == "--output" and "is an input of this run" in str(error)
+            return True
+        return False
+
+    assert refused(folder / "07.yaml", folder)
+    assert refused(folder / "07.yaml", tmp_path / "lf")  # through the linked folder
+    assert refused(tmp_path / "lf" / "07.yaml", folder)
+    assert refused(outside, folder)  # through link.json
+    assert not refused(tmp_path / "other" / "07.yaml", folder)
+    os.link(outside, folder / "hard.yaml")  # a second name: every input is asked
+    (folder / "link.json").unlink()
+    assert refused(outside, folder)
+    (folder / "hard.yaml").unlink()
+    assert not refused(outside, folder)
+    # a case-insensitive file system (a USB key) may name it otherwise
+    assert _may_be(str(folder / "A.YAML"), _folded("a.yaml"), {})
+    assert not _may_be(str(folder / "b.yaml"), _folded("a.yaml"), {})
