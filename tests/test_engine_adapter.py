@@ -20,6 +20,8 @@ from eligibility.catalog.loading import load_catalog
 from eligibility.catalog.model import all_nodes
 from eligibility.engine import durable as engine_module
 from eligibility.engine.durable import DurableEngine, EngineError, engine_for
+from eligibility.profile.facts import derive_facts
+from eligibility.profile.loading import load_profile
 
 CATALOG = load_catalog(ROOT / "rules")
 
@@ -406,36 +408,45 @@ def test_forked_worker_builds_its_own_engine() -> None:
     assert PARENT_ENGINE.decide(samples[0]) == expected(CATALOG, samples[0])
 
 
-# --- each distinct fact decided once (issue 12) -----------------------------------------
 
-def test_a_fact_sent_again_is_answered_without_durable(monkeypatch: pytest.MonkeyPatch) -> None:
+# --- a memo of the engine's answers (issue 12) --------------------------------------------
+
+def test_the_engine_reads_the_facts_its_rules_name_and_nothing_else() -> None:
     engine = DurableEngine(CATALOG)
-    runs: list[str] = []
-    real_run = DurableEngine._run
-
-    def counted(self: DurableEngine, chunk: Any, pairs: str) -> list[str]:
-        runs.append(pairs)
-        return real_run(self, chunk, pairs)
-
-    monkeypatch.setattr(DurableEngine, "_run", counted)
+    assert engine.reads == {leaf.fact for node in all_nodes(CATALOG) for leaf in leaves(node)}
     facts = {"network.gecko": True, "network.fibre": "ftto", "equipment.cameras": 2,
-             "convention.applicable": "avenant-6", "commune.population": 1200}
-    first = engine.decide(facts)
-    # the population is read by no rule: the same fact is sent, durable is not asked
-    assert engine.decide({**facts, "commune.population": 90_000}) == first
-    assert len(runs) == 1
-    # a fact the rules read changes what is sent: durable decides it
-    other = {**facts, "equipment.cameras": 0}
-    assert engine.decide(other) == expected(CATALOG, other) != first
-    assert len(runs) == 2
-    engine.forget()
-    assert engine.decide(facts) == first and len(runs) == 3
+             "convention.applicable": "avenant-6"}
+    unread = {"commune.population": 90_000, "finances.fonctionnement": 1.5e6}
+    assert not engine.reads & unread.keys()
+    assert engine.decide({**facts, **unread}) == engine.decide(facts) == expected(CATALOG, facts)
 
 
-def test_the_answers_kept_are_bounded_and_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_module, "_DECIDED_KEPT", 5)
-    engine = DurableEngine(CATALOG)
-    for cameras in [*range(12), *range(12)]:
-        facts = {"equipment.cameras": cameras, "network.fibre": "ftth"}
-        assert engine.decide(facts) == expected(CATALOG, facts)
-        assert len(engine._decided) <= 5
+def test_a_memo_of_answers_asks_the_engine_once_per_facts_it_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from eligibility.evaluation.evaluate import evaluate_facts
+
+    asked: list[object] = []
+    real = DurableEngine.decide
+
+    def counted(self: DurableEngine, facts: Mapping[str, Any]) -> Any:
+        asked.append(facts)
+        return real(self, facts)
+
+    monkeypatch.setattr(DurableEngine, "decide", counted)
+    profile = load_profile(str(ROOT / "fixtures" / "communes" / "30189-nimes.yaml"), CATALOG)
+    day = profile.convention.signed_on if profile.convention else None
+    assert day is not None
+    memo: dict[Any, Any] = {}
+    base = derive_facts(profile, day, CATALOG)
+    first = evaluate_facts(CATALOG, profile, day, base, None, "durable", memo=memo)
+    # another population (no rule reads it): the answer kept serves
+    other = {**base, "commune.population": base.get("commune.population", 0) + 1}
+    again = evaluate_facts(CATALOG, profile, day, other, None, "durable", memo=memo)
+    assert len(asked) == 1 and again.verdicts == first.verdicts
+    # a fact a rule reads: the engine is asked
+    fewer = {k: v for k, v in base.items() if k != "network.fibre"}
+    evaluate_facts(CATALOG, profile, day, fewer, None, "durable", memo=memo)
+    assert len(asked) == 2 and len(memo) == 2
+    # without a memo it is always asked
+    evaluate_facts(CATALOG, profile, day, base, None, "durable")
+    assert len(asked) == 3

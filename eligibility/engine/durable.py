@@ -27,13 +27,6 @@ and a rule per combinator fired about 40 actions per profile where the leaves ne
 about 30; the combinators' own rules only repeated what their leaves had decided.
 With one pair of rules per distinct test, a profile now fires about 14.
 
-Each distinct fact sent is decided once. Its text (the flattened keys and values)
-determines durable's answer, and many communes send the same one: the engine reads only
-the facts its rules name (not the population or the finances), so 10,000 synthetic
-communes of the national audit send 651 distinct facts. ``decide`` keeps the truths by
-that text (at most ``_DECIDED_KEPT``, then it starts again); they were checked when
-durable gave them. ``forget`` empties it.
-
 Evaluation. One fact per ruleset, asserted in a state kept from one profile to the
 next (creating a state clears a large node: it cost more than the matching) with its
 own ``id``, then retracted; after any failure the state is dropped. The fired rule
@@ -513,8 +506,6 @@ class DurableEngine:
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
         self._facts = itertools.count(1)
-        # The truths of each fact sent, by its text (``decide``); read-only once kept.
-        self._decided: dict[str, dict[str, Truth]] = {}
         self._ensure_rulesets()
 
     # -- compilation ---------------------------------------------------------------
@@ -532,6 +523,7 @@ class DurableEngine:
                     raise ValueError(f"two different conditions share the id {part.node_id!r}")
         self.node_ids: tuple[str, ...] = tuple(c.node_id for c in conditions)
         self._fields = _build_fields([c for c in conditions if isinstance(c, Leaf)])
+        self._reads = frozenset(self._fields)
 
         nodes: list[_Node] = []
         for c in conditions:
@@ -666,11 +658,7 @@ class DurableEngine:
         (a RuntimeError) when durable-rules fails or answers inconsistently.
         """
         encoded = self._flatten(facts)
-        # What durable is sent says all it can answer: each distinct one is decided once.
         sent = "".join("," + e for e in encoded.values())
-        known = self._decided.get(sent)
-        if known is not None:
-            return known
         fired: list[str] = []
         if os.getpid() != self._pid:
             self._ensure_rulesets()
@@ -681,16 +669,13 @@ class DurableEngine:
                 for chunk in self._chunks:
                     pairs = "".join("," + encoded[p] for p in chunk.fields if p in encoded)
                     fired.extend(self._run(chunk, pairs))
-        truths = self._outcome(fired, facts)
-        if len(self._decided) >= _DECIDED_KEPT:
-            self._decided.clear()  # bounded: start again
-        self._decided[sent] = truths
-        return truths
+        return self._outcome(fired, facts)
 
-    def forget(self) -> None:
-        """Forget the answers kept (``decide`` asks durable again: a benchmark's fresh
-        start; nothing else needs it)."""
-        self._decided.clear()
+    @property
+    def reads(self) -> frozenset[str]:
+        """The facts the rules read: ``decide``'s answer depends on these alone (a memo
+        of its answers can be keyed by them, see ``evaluation.evaluate``)."""
+        return self._reads
 
     def _run(self, chunk: _Chunk, pairs: str) -> list[str]:
         """Assert one fact in the chunk's state, collect the fired rule names, retract it.
@@ -804,7 +789,6 @@ def _combiner(nodes: list[_Node], order: list[int]) -> Callable[[list[Truth]], N
     return combine
 
 
-_DECIDED_KEPT = 50_000  # distinct facts an engine remembers the answers to
 _ENGINES: dict[tuple[int, int], tuple[Any, DurableEngine]] = {}
 _ENGINES_LOCK = threading.Lock()
 

@@ -12,9 +12,9 @@ once, that renderers only format.
   that shows no help, such as the audit).
 * ``evaluation.shown()``: the verdicts to show; ``evaluation.exit_code()``: CONTRACT §3.
 
-API for repeated evaluation of one commune (the audit): pass the same ``memo`` dict to
-every call; the durable engine then decides each distinct set of facts once (see
-``evaluate``). Example::
+API for repeated evaluation (the audit): pass the same ``memo`` dict to every call; the
+durable engine then decides each distinct set of the facts it reads once (see
+``evaluate``), for one commune on several dates or for many communes alike. Example::
 
     memo: TruthsMemo = {}
     ev = check(catalog, profile, day, requested=held, plans=False, memo=memo)

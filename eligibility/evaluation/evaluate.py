@@ -2,9 +2,10 @@
 
 ``check`` and the re-checks of its plans both come here, so that a plan is verified
 by the same evaluator as the verdict it remedies (``--engine durable|reference``).
-Given ``memo``, the durable engine's node truths are kept per distinct facts: a caller
-evaluating one commune on several dates or requests (the audit) decides each distinct
-state once. The reference evaluator is never memoised: it stays deliberately simple.
+Given ``memo``, the durable engine's node truths are kept per distinct facts it reads
+(its answer depends on nothing else): a caller evaluating many communes on several dates
+or requests (the audit) decides each distinct state once. The reference evaluator is
+never memoised: it stays deliberately simple.
 """
 
 from __future__ import annotations
@@ -35,10 +36,17 @@ def evaluate_facts(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Ma
         engine_for,  # imported here: only this path needs the C engine
     )
 
-    key = frozenset(facts.items()) if memo is not None else None
-    truths = memo.get(key) if memo is not None else None
-    if truths is None:
-        truths = engine_for(catalog).decide(facts)
-        if memo is not None:
+    durable = engine_for(catalog)
+    truths: Mapping[str, Truth]
+    if memo is None:
+        truths = durable.decide(facts)
+    else:
+        # The engine's answer depends on the facts its rules read alone (not on the
+        # population or the finances): communes alike share one answer.
+        reads = durable.reads
+        key = frozenset(item for item in facts.items() if item[0] in reads)
+        known = memo.get(key)
+        truths = known if known is not None else durable.decide(facts)
+        if known is None:
             memo[key] = truths
     return assemble(catalog, profile, as_of, facts, truths, requested, show, only)

@@ -365,14 +365,10 @@ def _assembly(catalog: Catalog) -> _Assembly:
 
 
 def forget_shared_verdicts(catalog: Catalog) -> None:
-    """Empty the memos ``assemble`` keeps for ``catalog``, and the answers its durable
-    engine keeps: the next evaluations meet their facts and truths for the first time (a
-    benchmark's fresh start; nothing else needs it)."""
+    """Empty the memos ``assemble`` keeps for ``catalog``: the next evaluations meet their
+    truths for the first time (a benchmark's fresh start; nothing else needs it)."""
     assembly = _assembly(catalog)
     assembly.by_date.clear()
     assembly.kept = 0
-    from eligibility.engine.durable import engine_for  # below: the engine's own answers
-
-    engine_for(catalog).forget()
 
 
