@@ -163,14 +163,21 @@ def _answers(answers: Any, count: int, started: Any, jobs: int) -> Iterator[Any]
         yield answer
 
 
+Discovered = tuple[list[Unit], list[Rejected]]
+"""What ``inputs.discover`` found: the units to audit, the inputs refused."""
+
+
 def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
-              jobs: int | None = None, progress: Progress | None = None) -> AuditRun:
+              jobs: int | None = None, progress: Progress | None = None, *,
+              discovered: Discovered | None = None) -> AuditRun:
     """Read every input, audit every commune, and collect the inputs refused.
 
     A bad input never stops the others: it is listed in ``rejected`` (and the CLI
-    exits 2). A commune given twice is refused the second time.
+    exits 2). A commune given twice is refused the second time. ``discovered``: what
+    ``discover(paths)`` gave already (the CLI lists the inputs once, to guard its
+    output too).
     """
-    units, rejected = discover(list(paths), catalog)
+    units, rejected = discovered or discover(list(paths), catalog)
     results, used = audit_units(catalog, units, options, jobs, progress)
     communes: list[CommuneAudit] = _communes(results, rejected)
     return AuditRun(catalog, options, communes, rejected, used)
@@ -178,10 +185,11 @@ def run_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
 
 def run_rendered_audit(catalog: Catalog, paths: Sequence[str], options: AuditOptions,
                        render: Renderer, jobs: int | None = None,
-                       progress: Progress | None = None) -> RenderedRun:
+                       progress: Progress | None = None, *,
+                       discovered: Discovered | None = None) -> RenderedRun:
     """``run_audit``, each commune rendered by ``render`` where it is audited (in the
     workers): the run holds each commune's entry of the report and its figures only."""
-    units, rejected = discover(list(paths), catalog)
+    units, rejected = discovered or discover(list(paths), catalog)
     results, used = audit_units(catalog, units, options, jobs, progress, render)
     communes: list[RenderedCommune] = _communes(results, rejected)
     return RenderedRun(catalog, options, communes, rejected, used, len(units))

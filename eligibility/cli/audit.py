@@ -9,6 +9,7 @@ with the code the library picks.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import click
 
 from eligibility.audit.batch import run_audit, run_rendered_audit
 from eligibility.audit.findings import DEFAULT_ENGINE, AuditOptions, AuditRun
+from eligibility.audit.inputs import Unit, discover
 from eligibility.audit.rendered import RenderedRun
 from eligibility.audit.summary import FailOn, exit_code
 from eligibility.cli.options import (
@@ -26,7 +28,6 @@ from eligibility.cli.options import (
     catalog_files,
     catalog_from,
     guard_output,
-    input_files,
     is_quiet,
     lang_option,
     max_input_size_option,
@@ -41,11 +42,13 @@ from eligibility.evaluation.check import ENGINES, EngineName
 from eligibility.reports.audit import FORMATS, JsonEntries, render_chunks
 
 
-def _inputs(rules: str | None, paths: tuple[str, ...]) -> Iterator[str | Path]:
-    """The files the run reads, listed only if ``guard_output`` asks (when the output
-    exists: 35,000 files are not walked twice for a new report)."""
+def _inputs(rules: str | None, paths: tuple[str, ...], units: list[Unit]
+            ) -> Iterator[str | Path]:
+    """The files the run reads: the catalog's, those named, and the profiles found in
+    the folders named (``discover`` lists them once, for the run and this guard)."""
     yield from catalog_files(rules)
-    yield from input_files(paths)
+    yield from (p for p in paths if p == "-" or not os.path.isdir(p))
+    yield from (u.path for u in units if u.path is not None)
 
 
 class ProgressBar:
@@ -111,7 +114,6 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
     input is bad: bad inputs are reported on stderr and the others still audited.
     """
     catalog = catalog_from(rules)
-    guard_output(output, _inputs(rules, paths))
     day = parse_date(as_of)
     earlier = parse_date(compare, "--compare") if compare is not None else None
     dropped: list[str] = []
@@ -125,14 +127,17 @@ def audit_command(paths: tuple[str, ...], as_of: str | None, compare: str | None
         elif brick not in dropped:
             dropped.append(brick)
     options = AuditOptions(day, earlier, tuple(dropped), engine)
+    discovered = discover(list(paths), catalog)  # listed once: for the run and the guard
+    guard_output(output, _inputs(rules, paths, discovered[0]))
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not is_quiet() else None
     try:
         if fmt == "json" and earlier is None and not dropped:
             # One entry per commune: rendered where it is audited, in the workers (issue 12).
             run: AuditRun | RenderedRun = run_rendered_audit(
-                catalog, paths, options, JsonEntries(catalog, lang), jobs, bar)
+                catalog, paths, options, JsonEntries(catalog, lang), jobs, bar,
+                discovered=discovered)
         else:
-            run = run_audit(catalog, paths, options, jobs, bar)
+            run = run_audit(catalog, paths, options, jobs, bar, discovered=discovered)
     finally:
         if bar is not None:
             bar.close()
