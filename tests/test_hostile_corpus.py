@@ -153,10 +153,9 @@ def _slow_audit(tmp_path, count=1500):
     return folder
 
 
-@pytest.mark.parametrize(("signum", "code", "stderr"), [
-    (signal.SIGINT, 130, "error: interrupted\n"), (signal.SIGTERM, 143, "")])
-def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code, stderr):
-    folder = _slow_audit(tmp_path)
+def _auditing(tmp_path, count=1500):
+    """An audit with two workers writing over an old report, once its workers run."""
+    folder = _slow_audit(tmp_path, count)
     report = tmp_path / "report.json"
     report.write_text("old\n", encoding="utf-8")
     process = subprocess.Popen(
@@ -164,6 +163,13 @@ def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code,
          "--format", "json", "-o", str(report)], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     _wait_for_workers(process.pid)
+    return process, report
+
+
+@pytest.mark.parametrize(("signum", "code", "stderr"), [
+    (signal.SIGINT, 130, "error: interrupted\n"), (signal.SIGTERM, 143, "")])
+def test_signals_end_with_one_line_and_no_temporary_file(tmp_path, signum, code, stderr):
+    process, report = _auditing(tmp_path)
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     if process.returncode == 0:
@@ -177,14 +183,7 @@ def test_a_worker_killed_stops_the_audit_with_one_line(tmp_path):
     """Workers killed while auditing (out of memory, a crash in C): the pool would wait
     for its chunk for ever; the audit stops within about a second, exit 70, the report
     left as it was."""
-    folder = _slow_audit(tmp_path, count=4000)
-    report = tmp_path / "report.json"
-    report.write_text("old\n", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "cli.py", "audit", str(folder), "--jobs", "2",
-         "--format", "json", "-o", str(report)], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    _wait_for_workers(process.pid)
+    process, report = _auditing(tmp_path, count=4000)
     time.sleep(0.5)  # auditing by then: killed before their first chunk, nothing is lost
     # Both: one alone may be killed between two chunks, losing nothing (then replaced).
     for worker in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split():
