@@ -513,21 +513,22 @@ class _Block:
             if key in result:
                 raise Unusual("duplicate key")  # the full reader names it, its line
             at += 1
-            self.nodes += 2
-            if value is _OPEN:
-                if at < count and lines[at][0] > indent:
-                    self.nodes -= 1  # counted by node()
-                    value, at = self.node(at, lines[at][0], depth + 1)
-                elif at < count and lines[at][0] == indent and _is_item(lines[at][1]):
-                    # A sequence may stand at its key's indentation.
-                    if depth + 1 >= self.most:
-                        raise Unusual("size")
-                    value, at = self.sequence(at, indent, depth + 1)
-                else:
-                    value = None
+            self.nodes += 1  # the key; each value below counts its own nodes
+            if value is _OPEN and at < count and lines[at][0] > indent:
+                value, at = self.node(at, lines[at][0], depth + 1)
+            elif value is _OPEN and at < count and lines[at][0] == indent \
+                    and _is_item(lines[at][1]):
+                # A sequence may stand at its key's indentation.
+                if depth + 1 >= self.most:
+                    raise Unusual("size")
+                self.nodes += 1
+                value, at = self.sequence(at, indent, depth + 1)
             elif type(value) is _Flow:
-                self.nodes += value.size - 1
+                self.nodes += value.size
                 value = value.build()
+            else:
+                self.nodes += 1
+                value = None if value is _OPEN else value
             result[key] = value
         if at < count and lines[at][0] > indent:
             raise Unusual("indentation")
