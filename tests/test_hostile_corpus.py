@@ -201,7 +201,9 @@ def test_a_worker_killed_stops_the_audit_with_one_line(tmp_path):
 def _ending_work(chunk):
     from eligibility.audit import batch
 
-    if any(unit[0].endswith("30189-nimes.yaml") for unit in chunk):
+    start, end = chunk  # places in the units the worker inherited
+    if any(unit.source.endswith("30189-nimes.yaml")
+           for unit in batch._WORKER["units"][start:end]):
         os._exit(3)  # a worker ending on one chunk, as a crash in C would
     return batch._REAL_WORK(chunk)
 

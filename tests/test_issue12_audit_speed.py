@@ -391,3 +391,68 @@ def test_entries_read_in_small_pieces_make_the_same_report(monkeypatch):
     monkeypatch.setattr(audit_reports, "_PIECE", 100)  # one commune a piece, or less
     _, in_pieces, _, _ = _both([str(COMMUNES)], 2)
     assert by_parent == by_workers == in_pieces
+
+
+def _written(run: object, path: Path) -> str:
+    from eligibility.cli.options import write_chunks
+    from eligibility.reports.audit import render_chunks
+
+    write_chunks(render_chunks(run, "json"), str(path))  # type: ignore[arg-type]
+    return path.read_text(encoding="utf-8")
+
+
+def test_entries_are_copied_from_the_spool_file_to_file_or_else_read(tmp_path, monkeypatch):
+    """A report is written from the workers' spool by ``copy_file_range``; where the
+    kernel cannot (another file system, an old kernel), read and written, in pieces."""
+    from eligibility.audit import rendered
+
+    _, by_workers, _, run = _both([str(COMMUNES)], 2)
+    pieces = list(audit_reports.render_chunks(run, "json"))  # type: ignore[arg-type]
+    assert any(isinstance(p, rendered.Span) for p in pieces)
+    assert _written(run, tmp_path / "copied.json") == by_workers
+    copies: list[int] = []
+    real_copy = os.copy_file_range
+
+    def counted(*args: int) -> int:
+        copies.append(args[2])
+        return real_copy(*args)
+
+    def refused(*args: int) -> int:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", counted)
+    assert _written(run, tmp_path / "counted.json") == by_workers and copies
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    monkeypatch.setattr(rendered, "_WRITTEN", 1000)  # read and written in small pieces
+    assert _written(run, tmp_path / "read.json") == by_workers
+    monkeypatch.delattr(os, "copy_file_range")
+    assert _written(run, tmp_path / "old.json") == by_workers
+
+
+def test_entries_in_the_spool_reach_a_pipe(tmp_path):
+    import threading
+
+    _, by_workers, _, run = _both([str(COMMUNES)], 2)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    expected = by_workers.encode("utf-8")
+    got: list[bytes] = []
+    end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # open before the writer comes
+    keep = os.open(fifo, os.O_WRONLY)  # a writer always there: no end of file before it
+    os.set_blocking(end, True)
+
+    def read() -> None:
+        size = 0
+        while size < len(expected):
+            got.append(os.read(end, 1 << 16))
+            size += len(got[-1])
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    from eligibility.cli.options import write_chunks
+
+    write_chunks(audit_reports.render_chunks(run, "json"), str(fifo))  # type: ignore[arg-type]
+    reader.join(30)
+    os.close(keep)
+    os.close(end)
+    assert b"".join(got) == expected

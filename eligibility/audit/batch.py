@@ -46,11 +46,12 @@ def _audit_unit(unit: Unit, catalog: Catalog, options: AuditOptions) -> Any:
     return audit_profile(catalog, profile, options, unit.source)
 
 
-def _work(chunk: list[tuple[Any, ...]]) -> Any:
-    """Audit a chunk of units (sent as plain tuples: pickling 35,000 named tuples costs
-    the parent a Python call each)."""
+def _work(chunk: tuple[int, int]) -> Any:
+    """Audit a chunk of units, from one place to another of the list the worker inherited
+    when it forked (only the places are sent: pickling 35,000 units was the parent's)."""
     catalog, options, batcher = _WORKER["catalog"], _WORKER["options"], _WORKER["batcher"]
-    results = [_audit_unit(Unit._make(unit), catalog, options) for unit in chunk]
+    start, end = chunk
+    results = [_audit_unit(unit, catalog, options) for unit in _WORKER["units"][start:end]]
     return results if batcher is None else batcher(results)
 
 
@@ -112,12 +113,13 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
                     progress(index, total)
         return results, 1
     size = max(8, min(400, total // (jobs * 12) or 1))
-    chunks = [list(map(tuple, units[i:i + size])) for i in range(0, total, size)]
+    chunks = [(i, min(i + size, total)) for i in range(0, total, size)]
     context = multiprocessing.get_context("fork")
     if batcher is not None:
         batcher.spool = Spool(context)  # before the fork: the workers share it
     started = context.Value("i", 0)  # workers started (a replacement: one has ended)
-    _WORKER.update(catalog=catalog, options=options, batcher=batcher, started=started)
+    _WORKER.update(catalog=catalog, options=options, batcher=batcher, started=started,
+                   units=units)  # before the workers fork: they inherit the units
     done = 0
     collecting = gc.isenabled()
     try:
@@ -126,9 +128,9 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
             # they arrive is wasted time (the workers have forked already).
             gc.disable()
             answers = _answers(pool.imap(_work, chunks), len(chunks), started, jobs)
-            for chunk, answer in zip(chunks, answers, strict=True):
+            for (start, end), answer in zip(chunks, answers, strict=True):
                 results.extend(answer if batcher is None else answer.results(batcher.spool))
-                done += len(chunk)
+                done += end - start
                 if progress is not None:
                     progress(done, total)
     finally:

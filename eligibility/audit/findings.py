@@ -163,6 +163,11 @@ class CommuneAudit:
     def count(self, severity: Severity) -> int:
         return self.counts[SEVERITY_RANK[severity]]
 
+    @property
+    def figures(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        """What a summary counts: the bricks held, the statuses, the failed rules."""
+        return self.held, self.statuses, self.blocking
+
 
 @dataclass(frozen=True)
 class AuditOptions:

@@ -54,7 +54,8 @@ from eligibility.profile.loading import (
     parse_profile,
     read_document,
 )
-from eligibility.profile.model import Profile
+from eligibility.profile.model import Profile, model_for
+from eligibility.profile.sections import read_block_profile
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's « Texte Unicode »
@@ -136,12 +137,19 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
             rejected.append(Rejected.of(InputError(f"cannot read: {error.strerror or error}",
                                                    source=str(path))))
             continue
+        if not named:  # a folder's profiles (35,000 of them: the loop kept short)
+            for file in files:
+                key = _real_path(file, folders)  # the same file named twice is read once
+                if key not in seen:
+                    seen.add(key)
+                    units.append(Unit(file, file))
+            continue
         for file in files:
-            key = _real_path(file, folders)  # the same file named twice is read once
+            key = _real_path(file, folders)
             if key in seen:
                 continue
             seen.add(key)
-            if named and os.path.splitext(file)[1].lower() in _MATRIX_SUFFIXES:
+            if os.path.splitext(file)[1].lower() in _MATRIX_SUFFIXES:
                 try:
                     rows, bad_rows = read_matrix(Path(file), catalog)
                 except InputError as error:
@@ -240,7 +248,32 @@ def _load_unit(unit: Unit, catalog: Catalog) -> Profile:
     if unit.text is not None:
         return parse_profile(parse_document(unit.text, unit.source), catalog, unit.source)
     assert unit.path is not None
-    return parse_profile(read_profile_document(unit.path), catalog, unit.source)
+    return _read_profile(unit.path, catalog, unit.source)
+
+
+def _read_profile(path: str, catalog: Catalog, source: str) -> Profile:
+    """``parse_profile(read_profile_document(path))``, a profile in the block layout read
+    with the sections seen before shared (``sections.read_block_profile``): the file
+    is read once whatever the way."""
+    try:
+        raw = read_input(path)
+    except InputError:
+        return parse_profile(read_document(path), catalog, source)
+    if os.path.splitext(path)[1].lower() == ".json":
+        return parse_profile(parse_document(decode_text(raw, source), source, json_file=True),
+                             catalog, source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return parse_profile(read_document(path), catalog, source)
+    profile = read_block_profile(text, catalog, model_for(catalog))
+    if profile is not None:
+        return profile
+    try:
+        document = load_plain(text)
+    except (Unusual, yaml.YAMLError):
+        document = read_document(path)
+    return parse_profile(document, catalog, source)
 
 
 def read_profile_document(path: str | Path) -> Any:

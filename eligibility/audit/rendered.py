@@ -15,7 +15,9 @@ do not go through the pipe (120 MB for 35,000 communes: half a second of the par
 CPU): the worker writes them, UTF-8, into a spool file shared by the workers (``Spool``,
 an unnamed temporary file: nothing is left on disk, whatever stops the run), at a place
 it reserves; the parent reads them back, a batch in one read, when it writes the
-report. Should the spool fail (a full disk), the batch brings its entries itself.
+report. Should the spool fail (a full disk), the batch brings its entries itself. The
+report is written from the spool file to file (``Span``: ``os.copy_file_range``, the
+kernel copying), not read into the parent's memory and written out again.
 
 The figures a summary reads (bricks held, status and failed rules per brick) are shared
 between communes that have the same ones, as are the counts: a worker sends each
@@ -92,8 +94,47 @@ class Spool:
             start += len(part)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def span(self, start: int, end: int) -> Span:
+        """The bytes from ``start`` to ``end``, left in the spool to be copied from it."""
+        return Span(self, start, end)
+
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError("a spool is shared by forking, never pickled")
+
+
+class Span(NamedTuple):
+    """Bytes of a spool from ``start`` to ``end``: a piece of a report that its writer
+    copies file to file (``write_to``), or reads (``bytes(span)``) for a stream."""
+
+    spool: Spool
+    start: int
+    end: int
+
+    def __bytes__(self) -> bytes:
+        return self.spool.piece(self.start, self.end)
+
+    def write_to(self, fd: int) -> None:
+        """Copied into the file open as ``fd`` at its offset, by the kernel where it can
+        (``copy_file_range``: same kind of file system), else read and written."""
+        source, start, end = self.spool.file.fileno(), self.start, self.end
+        copy = getattr(os, "copy_file_range", None)
+        while copy is not None and start < end:
+            try:
+                done = copy(source, fd, end - start, start)
+            except OSError:  # not between these files (a pipe, another file system)
+                break
+            if not done:
+                break
+            start += done
+        while start < end:
+            piece = self.spool.piece(start, min(end, start + _WRITTEN))
+            written = 0
+            while written < len(piece):
+                written += os.write(fd, piece[written:])
+            start += len(piece)
+
+
+_WRITTEN = 8 * 1024 * 1024  # read and written at most this much at a time
 
 
 class RenderedCommune(NamedTuple):

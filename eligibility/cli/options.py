@@ -28,7 +28,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import click
 
@@ -322,7 +322,22 @@ def _terminal_safe(chunks: Iterable[str]) -> Iterable[str]:
         yield escape_controls(chunk, keep_newlines=True)
 
 
-def write_chunks(chunks: Iterable[str | bytes], output: str | None) -> None:
+class FilePiece(Protocol):
+    """A piece of a report that is in a file already (``audit.rendered.Span``): copied
+    from it into the report by the kernel, read for a stream."""
+
+    def __bytes__(self) -> bytes: ...
+    def write_to(self, fd: int) -> None: ...
+
+
+Chunk = str | bytes | FilePiece
+
+
+def _text(chunk: Chunk) -> str:
+    return chunk if isinstance(chunk, str) else bytes(chunk).decode("utf-8")
+
+
+def write_chunks(chunks: Iterable[Chunk], output: str | None) -> None:
     """Print the report, or write it to ``output`` atomically: into a temporary file
     beside it, renamed over it once complete (a reader never sees half a report, and a
     failure or SIGTERM leaves the old file as it was and no temporary file). The file
@@ -331,7 +346,7 @@ def write_chunks(chunks: Iterable[str | bytes], output: str | None) -> None:
     link stays); a device or FIFO is written into directly; a folder is refused."""
     if output is None or output == "-":
         stream = sys.stdout
-        text: Iterable[str] = (c if isinstance(c, str) else c.decode("utf-8") for c in chunks)
+        text: Iterable[str] = map(_text, chunks)
         if stream.isatty():
             text = _terminal_safe(text)
         try:
@@ -376,18 +391,22 @@ def write_chunks(chunks: Iterable[str | bytes], output: str | None) -> None:
                 os.unlink(tmp)
 
 
-def _write_all(handle: TextIO, chunks: Iterable[str | bytes]) -> None:
+def _write_all(handle: TextIO, chunks: Iterable[Chunk]) -> None:
     """Text encoded as UTF-8; bytes (UTF-8 already: entries a worker rendered, issue 12)
-    written as they are, after the text before them."""
+    written as they are, after the text before them; a piece in a file copied from it."""
     for chunk in chunks:
         if isinstance(chunk, str):
             handle.write(chunk)
-        else:
+        elif isinstance(chunk, bytes):
             handle.flush()
             handle.buffer.write(chunk)
+        else:
+            handle.flush()
+            handle.buffer.flush()
+            chunk.write_to(handle.fileno())
 
 
-def _write_through(chunks: Iterable[str | bytes], output: str) -> None:
+def _write_through(chunks: Iterable[Chunk], output: str) -> None:
     """A device or a FIFO: written into as it is (there is nothing to replace)."""
     try:
         fd = os.open(output, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))

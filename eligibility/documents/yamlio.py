@@ -551,10 +551,19 @@ def _load_block(text: str) -> Any:
     """The document of a text in the block layout (see the module's docstring), or
     ``Unusual``: it never raises ``yaml.YAMLError``, what it cannot read is left to
     libyaml."""
+    _check_block_text(text)
+    return _read_block(text)[0]
+
+
+def _check_block_text(text: str) -> None:
     if _NOT_BLOCK_TEXT.search(text):
         raise Unusual("characters")
     if _MARKER.search(text):
         raise Unusual("document marker")
+
+
+def _read_block(text: str) -> tuple[Any, int]:
+    """``_load_block`` of a text already checked, and its number of nodes."""
     lines = [(len(spaces), content if " #" not in content else _uncommented(content))
              for spaces, content in _LINE.findall(text)]
     if not lines:
@@ -563,7 +572,35 @@ def _load_block(text: str) -> Any:
     root, at = block.node(0, lines[0][0], 0)
     if at != len(lines) or block.nodes > LIMITS.max_nodes // 2:
         raise Unusual("size" if at == len(lines) else "indentation")
-    return root
+    return root, block.nodes
+
+
+# A line starting a top-level entry: at the first column, not a comment nor an item.
+_TOP_LINE = re.compile(r"^(?!#|-(?: |$))[^ \n]", re.MULTILINE)
+
+
+def block_sections(text: str) -> list[str]:
+    """The texts of the top-level entries of a mapping in the block layout, each its
+    ``key:`` line and the lines under it (comments included), in order; ``Unusual`` for
+    a text ``_load_block`` would not read. Each is a document itself: the mapping of one
+    key (``read_section``), and the document is the union of theirs, since in the block
+    layout an entry at the first column ends the one before it."""
+    _check_block_text(text)
+    starts = [match.start() for match in _TOP_LINE.finditer(text)]
+    if not starts or _LINE.search(text, 0, starts[0]):
+        raise Unusual("not a mapping")  # something before the first entry, or nothing
+    return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)],
+                                                  strict=True)]
+
+
+def read_section(text: str) -> tuple[Any, Any, int]:
+    """The key and value of one entry of ``block_sections``, and its number of nodes (the
+    mapping's own not counted); ``Unusual`` as ``_load_block``."""
+    root, nodes = _read_block(text)
+    if type(root) is not dict or len(root) != 1:
+        raise Unusual("not one entry")
+    ((key, value),) = root.items()
+    return key, value, nodes - 1
 
 
 def load_yaml(text: str) -> Any:

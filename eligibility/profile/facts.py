@@ -11,6 +11,12 @@ the date when it has none).
 The bricks a commune holds are not facts (no rule reads them), but they are read on
 a date too: ``held_on`` is the single definition every module uses, so that a
 subscription starting after the date never counts, wherever the question is asked.
+
+Profiles read together share the sections written alike (``profile.sections``: one
+frozen object for all): the facts a section gives, and the version a convention puts
+in force on a date, are worked out once per section object (``_SectionFacts``), kept
+with the object itself so that its identity is never another's (issue 12: deriving the
+facts was a quarter of a commune's audit).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from eligibility.profile.model import Profile, Subscription
+from eligibility.catalog.memo import PerCatalog, per_catalog
+from eligibility.profile.model import OWN_SECTION, Profile, Subscription
 
 if TYPE_CHECKING:
     from eligibility.catalog.model import Catalog
@@ -53,6 +60,17 @@ def convention_in_force(profile: Profile, as_of: dt.date, catalog: Catalog) -> s
     convention = profile.convention
     if convention is None:
         return None
+    memo = per_catalog(_FACTS, catalog, _SectionFacts)
+    key = (id(convention), as_of)
+    found = memo.in_force.get(key)
+    if found is not None and found[0] is convention:
+        return found[1]
+    version = _in_force(convention, as_of, catalog)
+    memo.keep(memo.in_force, key, (convention, version))
+    return version
+
+
+def _in_force(convention: Any, as_of: dt.date, catalog: Catalog) -> str:
     if convention.version == "none" and convention.signed_on is None:
         return "none"
     best: tuple[dt.date, int, str] | None = None
@@ -69,13 +87,55 @@ def convention_in_force(profile: Profile, as_of: dt.date, catalog: Catalog) -> s
 def derive_facts(profile: Profile, as_of: dt.date, catalog: Catalog) -> dict[str, Any]:
     """The facts of ``profile`` on ``as_of``; unknown facts are left out."""
     facts: dict[str, Any] = {}
-    for path, section, name in catalog.facts.readers:
-        value = getattr(getattr(profile, section, None), name, None)
-        if value is not None:
-            facts[path] = frozenset(value) if isinstance(value, list) else value
+    memo = per_catalog(_FACTS, catalog, _SectionFacts)
+    for section_name, fields in memo.sections:
+        section = getattr(profile, section_name, None)
+        if section is None:
+            continue
+        found = memo.given.get(id(section))
+        if found is None or found[0] is not section:
+            given = tuple((path, frozenset(value) if isinstance(value, list) else value)
+                          for path, name in fields
+                          if (value := getattr(section, name, None)) is not None)
+            found = (section, given)
+            if section_name != OWN_SECTION:  # a commune's own: never another's
+                memo.keep(memo.given, id(section), found)
+        facts.update(found[1])
+    if memo.order is not None:
+        facts = {path: facts[path] for path in memo.order if path in facts}
     in_force = convention_in_force(profile, as_of, catalog)
     if in_force is not None:
         facts["convention.in_force"] = in_force
         facts["convention.applicable"] = (
             in_force if in_force != "none" else catalog.version_at(as_of) or "none")
     return facts
+
+
+class _SectionFacts:
+    """Per catalog: the facts each profile section gives (path, field name), and per
+    section object the facts it gives and per convention and date its version in force,
+    each kept with its object (bounded)."""
+
+    KEPT = 50_000  # objects per memo, then it starts again
+
+    def __init__(self, catalog: Catalog) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for path, section, name in catalog.facts.readers:
+            sections.setdefault(section, []).append((path, name))
+        self.sections = tuple((section, tuple(fields)) for section, fields in sections.items())
+        # The facts in the vocabulary's order (that of facts.yaml), which is section by
+        # section unless the file mixes them: then they are put back in its order.
+        paths = [path for path, _, _ in catalog.facts.readers]
+        self.order: tuple[str, ...] | None = None
+        if paths != [path for _, fields in self.sections for path, _ in fields]:
+            self.order = tuple(paths)
+        self.given: dict[int, tuple[Any, tuple[tuple[str, Any], ...]]] = {}
+        self.in_force: dict[tuple[int, dt.date], tuple[Any, str]] = {}
+
+    def keep(self, memo: dict[Any, Any], key: Any, entry: Any) -> None:
+        if len(memo) >= self.KEPT:
+            memo.clear()
+        memo[key] = entry
+
+
+_FACTS: PerCatalog[_SectionFacts] = {}

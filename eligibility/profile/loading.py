@@ -23,6 +23,7 @@ from eligibility.documents.bounded import (
 from eligibility.documents.yamlio import describe_yaml_error, load_yaml
 from eligibility.errors import InputError, InputErrors, did_you_mean
 from eligibility.profile.model import Profile, model_for
+from eligibility.profile.sections import keep, prepare
 
 
 class ProfileError(InputErrors):
@@ -57,14 +58,25 @@ def parse_profile(data: Any, catalog: Catalog, source: str = "<profile>") -> Pro
         raise InputError("expected a mapping with at least 'commune: {insee, name}'",
                          source=source)
     model = model_for(catalog)
+    context = {"catalog": catalog}
+    shared, pending = prepare(data, catalog, model)  # sections validated before, in place
     try:
-        return model.model_validate(data, context={"catalog": catalog})
+        profile = model.model_validate(shared, context=context)
     except ValidationError as error:
+        failed = error
+        if shared is not data:  # again as written: the messages of a first reading
+            try:
+                return model.model_validate(data, context=context)
+            except ValidationError as again:
+                failed = again
+
         def fields_at(loc: tuple[Any, ...]) -> list[str]:
             return _fields_at(model, loc)
 
         raise ProfileError([validation_problem(item, source, fields_at)
-                            for item in error.errors()]) from None
+                            for item in failed.errors()]) from None
+    keep(profile, pending, catalog)
+    return profile
 
 
 def load_profile(path: str | Path, catalog: Catalog) -> Profile:
@@ -167,6 +179,8 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
             f for f in files
             # not hidden, so its suffix is what os.path.splitext would give
             if not f.startswith(".") and f.lower().endswith(PROFILE_SUFFIXES))
-    # Sorted by folder (part by part), then name: each folder's parts split once.
-    return [os.path.join(root, name) for root in sorted(found, key=lambda r: r.split(os.sep))
+    # Sorted by folder (part by part), then name: each folder's parts split once; joined
+    # as os.path.join joins a name to a folder.
+    return [prefix + name for root in sorted(found, key=lambda r: r.split(os.sep))
+            for prefix in [root if root.endswith(os.sep) else root + os.sep]
             for name in sorted(found[root])], problems

@@ -182,6 +182,11 @@ _LONGEST_KEPT = 200
 _UNSEEN = object()
 
 
+OWN_SECTION = "commune"
+"""The section of a profile that is the commune's own (its code and name): no two
+profiles share it (``profile.sections``, ``profile.facts``)."""
+
+
 class Commune(_Strict):
     """Who the commune is (its facts, such as its population, join from the vocabulary)."""
 

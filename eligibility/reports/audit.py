@@ -21,7 +21,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from eligibility.audit.findings import OPEN, AuditRun, CommuneAudit, Finding
-from eligibility.audit.rendered import Entries, RenderedRun
+from eligibility.audit.rendered import Entries, RenderedRun, Span, Spool
 from eligibility.audit.summary import BrickSummary, brick_summaries, cells, totals
 from eligibility.catalog.model import SEVERITIES, Catalog
 from eligibility.documents.bounded import markdown_text, spreadsheet_cell
@@ -595,10 +595,10 @@ class JsonEntries:
         return _ENTRY + _dump(_commune_json(commune, self.words), 2, True)
 
 
-def _rendered_entries(run: RenderedRun) -> Iterator[str | bytes]:
+def _rendered_entries(run: RenderedRun) -> Iterator[str | bytes | Span]:
     """The communes' list of a rendered run: the entries of consecutive communes of one
     batch written as one piece (all of a batch when the inputs came in INSEE order), as
-    the workers left them (UTF-8 bytes from their spool, or text)."""
+    the workers left them (a ``Span`` of their spool, copied file to file, or text)."""
     yield '  "communes": ['
     current: Entries | None = None
     start = end = 0
@@ -609,16 +609,22 @@ def _rendered_entries(run: RenderedRun) -> Iterator[str | bytes]:
             end = commune.end
             continue
         if current is not None:
-            piece = current.piece(start, end)
-            yield piece[1:] if first else piece
+            yield _piece(current, start, end, first)
             first = False
         current, start, end = commune.entries, commune.start, commune.end
     if current is not None:
-        piece = current.piece(start, end)
-        yield piece[1:] if first else piece
+        yield _piece(current, start, end, first)
         first = False
     yield "]" if first else "\n  ]"
     yield ",\n"
+
+
+def _piece(entries: Entries, start: int, end: int, first: bool) -> str | bytes | Span:
+    """Entries from ``start`` to ``end``; the first of the list without its comma."""
+    if isinstance(entries, Spool):
+        return entries.span(start + 1 if first else start, end)  # a comma is one byte
+    piece = entries.piece(start, end)
+    return piece[1:] if first else piece
 
 
 def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator[str]:
@@ -630,12 +636,14 @@ def audit_json_chunks(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator
     for its number of inputs (which counts the inputs refused too).
     """
     for chunk in audit_json_pieces(run, lang):
-        yield chunk if isinstance(chunk, str) else chunk.decode("utf-8")
+        yield chunk if isinstance(chunk, str) else bytes(chunk).decode("utf-8")
 
 
-def audit_json_pieces(run: AuditRun | RenderedRun, lang: str = "fr") -> Iterator[str | bytes]:
-    """``audit_json_chunks``, the entries a worker rendered left as UTF-8 bytes (written
-    to the report as they are: no decoding and encoding 120 MB in the parent)."""
+def audit_json_pieces(run: AuditRun | RenderedRun,
+                      lang: str = "fr") -> Iterator[str | bytes | Span]:
+    """``audit_json_chunks``, the entries a worker rendered left as UTF-8 bytes, or where
+    they are in the workers' spool (``Span``): written to the report as they are, without
+    decoding and encoding 120 MB in the parent."""
     catalog = run.catalog
     words = AuditWording(catalog, lang)
     if isinstance(run, RenderedRun):
@@ -1112,9 +1120,10 @@ def render(run: AuditRun, fmt: str, lang: str = "fr") -> str:
 
 
 def render_chunks(run: AuditRun | RenderedRun, fmt: str,
-                  lang: str = "fr") -> Iterator[str | bytes]:
+                  lang: str = "fr") -> Iterator[str | bytes | Span]:
     """The report in pieces (JSON is streamed; the other formats come whole), text or
-    UTF-8 bytes (``audit_json_pieces``). A ``RenderedRun`` is a JSON one (``JsonEntries``)."""
+    UTF-8 bytes, or a ``Span`` of them in a file (``audit_json_pieces``). A
+    ``RenderedRun`` is a JSON one (``JsonEntries``)."""
     if fmt == "json":
         yield from audit_json_pieces(run, lang)
     else:
