@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import functools
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,7 +281,7 @@ def test_every_section_of_the_project_files_reads_as_the_whole_file():
     assert split > 40
 
 
-FIXTURE_TEXTS = [p for p in sorted(COMMUNES.glob("*.yaml"))]
+FIXTURE_TEXTS = sorted(COMMUNES.glob("*.yaml"))
 EDITS = ["- ", ": ", ":", " #", "#", "'", '"', "[", "]", "{", "}", ",", "\n", "\n  ", "\n- ",
          "  ", " ", "\t", "&a ", "*a", "!", "|", "---", "%", "?", "-", "~", "yes", "x",
          "1", "avenant-5", "vsi", "2019-01-01", "\r", "commune:\n", "network:\n  gecko: 1\n"]
@@ -319,7 +320,8 @@ def test_a_profile_file_reads_alike_through_its_sections(tmp_path_factory, sourc
 
 @pytest.mark.parametrize("text", [
     "commune:\n  insee: '30206'\n  name: Poulx\nnetwork:\n  gecko: true\nnetwork:\n  gecko: true\n",
-    "commune:\n  insee: '30206'\n  name: Poulx\nnetwork:\n  gecko: true\nnetwork:\n  gecko: false\n",
+    "commune:\n  insee: '30206'\n  name: Poulx\nnetwork:\n  gecko: true\nnetwork:\n"
+    "  gecko: false\n",
     "commune:\n  insee: '30206'\n  name: Poulx\ncommune:\n  insee: '30206'\n  name: Poulx\n",
     "commune:\n  insee: '30206'\n  name: Poulx\nsubscriptions:\n- brick: vsi\nsubscriptions:\n"
     "- brick: vsi\n",
