@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import damaged
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -219,16 +220,7 @@ def test_a_damaged_document_is_read_as_the_full_reader_reads_it_or_left_to_it(so
     """A file edited at random (a token inserted, a character deleted, a line indented):
     whatever the block reader builds, the full reader builds too; it never accepts what
     the full reader refuses."""
-    text = source.read_text(encoding="utf-8-sig")
-    for where, kind, token in edits:
-        at = int(where * len(text))
-        if kind == "insert":
-            text = text[:at] + token + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + 1:]
-        else:
-            start = text.rfind("\n", 0, at) + 1
-            text = text[:start] + " " * (len(token) % 3 + 1) + text[start:]
+    text = damaged(source.read_text(encoding="utf-8-sig"), edits)
     fast = block_or_none(text)
     if fast is not None:
         assert fast == full_or_refused(text)

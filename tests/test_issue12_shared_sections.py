@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import COMMUNES, RULES, replace_in
+from helpers import COMMUNES, RULES, damaged, replace_in
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -232,32 +232,31 @@ def test_a_section_object_gone_is_never_taken_for_another(catalog, monkeypatch):
 
 # --- profiles in the block layout, known by the text of their sections ---------------------
 
-def usual(path: Path, catalog: Catalog) -> tuple[str, Any]:
-    """What the usual reader makes of a file: ``parse_profile(read_document(path))``."""
+def read_outcome(read: Any) -> tuple[str, Any]:
+    """What ``read()`` gives: the profile's dump, or the lines of its refusal."""
     from eligibility.errors import InputError
-    from eligibility.profile.loading import read_document
 
     try:
-        profile = parse_profile(read_document(path), catalog, str(path))
+        profile = read()
     except ProfileError as error:
         return "refused", [str(p) for p in error.problems]
     except InputError as error:
         return "refused", [str(error)]
     return "read", repr(profile.model_dump())
+
+
+def usual(path: Path, catalog: Catalog) -> tuple[str, Any]:
+    """What the usual reader makes of a file: ``parse_profile(read_document(path))``."""
+    from eligibility.profile.loading import read_document
+
+    return read_outcome(lambda: parse_profile(read_document(path), catalog, str(path)))
 
 
 def audited(path: Path, catalog: Catalog) -> tuple[str, Any]:
     """What the audit makes of it (``inputs._read_profile``: sections shared by text)."""
     from eligibility.audit.inputs import _read_profile
-    from eligibility.errors import InputError
 
-    try:
-        profile = _read_profile(str(path), catalog, str(path))
-    except ProfileError as error:
-        return "refused", [str(p) for p in error.problems]
-    except InputError as error:
-        return "refused", [str(error)]
-    return "read", repr(profile.model_dump())
+    return read_outcome(lambda: _read_profile(str(path), catalog, str(path)))
 
 
 def test_every_section_of_the_project_files_reads_as_the_whole_file():
@@ -296,16 +295,7 @@ def test_a_profile_file_reads_alike_through_its_sections(tmp_path_factory, sourc
     """A commune's file edited at random reads in the audit as the usual reader reads it
     (the same profile, or the same refusal word for word), whatever the memo holds."""
     catalog = shipped()
-    text = source.read_text(encoding="utf-8")
-    for where, kind, token in edits:
-        at = int(where * len(text))
-        if kind == "insert":
-            text = text[:at] + token + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + 1:]
-        else:
-            start = text.rfind("\n", 0, at) + 1
-            text = text[:start] + " " * (len(token) % 3 + 1) + text[start:]
+    text = damaged(source.read_text(encoding="utf-8"), edits)
     folder = tmp_path_factory.mktemp("damaged")
     path = folder / source.name
     path.write_text(text, encoding="utf-8")
