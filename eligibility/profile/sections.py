@@ -2,11 +2,12 @@
 
 A national audit validates 35,000 profiles whose sections are mostly alike: communes of
 one agglomeration have the same convention history, the same tools, the same fibre, and
-subscribe to the same bricks on the same days (issue 12: validation was a third of a
-commune's time). A validated section is a frozen model that depends on its written
-value and the catalog alone, so ``prepare`` puts in place of a section written as one
-seen before the section validated then, and pydantic takes it as it is (a model
-instance is not validated again); ``keep`` remembers the sections a validation made.
+subscribe to the same bricks on the same days (issue 12: reading and validating a
+profile were nearly half of a commune's time in the audit). A validated section is a
+frozen model that depends on its written value and the catalog alone, so ``prepare``
+puts in place of a section written as one seen before the section validated then, and
+pydantic takes it as it is (a model instance is not validated again); ``keep``
+remembers the sections a validation made.
 
 Design decisions:
 
