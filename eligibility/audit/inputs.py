@@ -255,24 +255,12 @@ def _read_profile(path: str, catalog: Catalog, source: str) -> Profile:
     """``parse_profile(read_profile_document(path))``, a profile in the block layout read
     with the sections seen before shared (``sections.read_block_profile``): the file
     is read once whatever the way."""
-    try:
-        raw = read_input(path)
-    except InputError:
-        return parse_profile(read_document(path), catalog, source)
-    if os.path.splitext(path)[1].lower() == ".json":
-        return parse_profile(parse_document(decode_text(raw, source), source, json_file=True),
-                             catalog, source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return parse_profile(read_document(path), catalog, source)
-    profile = read_block_profile(text, catalog, model_for(catalog))
-    if profile is not None:
-        return profile
-    try:
-        document = load_plain(text)
-    except (Unusual, yaml.YAMLError):
-        document = read_document(path)
+    text, document = _yaml_text(path)
+    if text is not None:
+        profile = read_block_profile(text, catalog, model_for(catalog))
+        if profile is not None:
+            return profile
+        document = _plain_document(text, path)
     return parse_profile(document, catalog, source)
 
 
@@ -284,16 +272,31 @@ def read_profile_document(path: str | Path) -> Any:
     On any problem the reference reader runs again, so that messages are the same as
     those of ``check`` (file, line and column).
     """
+    text, document = _yaml_text(path)
+    return document if text is None else _plain_document(text, path)
+
+
+def _yaml_text(path: str | Path) -> tuple[str | None, Any]:
+    """The text of a YAML profile file, read once; else (None, its document) for JSON,
+    or as the reference reader reads a file it cannot (too large, not UTF-8…)."""
     try:
         raw = read_input(path)
     except InputError:
-        return read_document(path)
+        return None, read_document(path)
     source = source_name(path)
     if os.path.splitext(source)[1].lower() == ".json":  # a str: no Path made per file
-        return parse_document(decode_text(raw, source), source, json_file=True)
+        return None, parse_document(decode_text(raw, source), source, json_file=True)
     try:
-        return load_plain(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, Unusual, yaml.YAMLError):
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None, read_document(path)
+
+
+def _plain_document(text: str, path: str | Path) -> Any:
+    """``load_plain(text)``, or on any problem the reference reader's answer."""
+    try:
+        return load_plain(text)
+    except (Unusual, yaml.YAMLError):
         return read_document(path)
 
 

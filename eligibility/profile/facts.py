@@ -57,10 +57,15 @@ def convention_in_force(profile: Profile, as_of: dt.date, catalog: Catalog) -> s
     A signature applies from its ``signed_on``, or from its version's adoption when
     undated; the latest signature applying on the date wins. ``None`` when unknown.
     """
-    convention = profile.convention
+    return _in_force_of(profile.convention, as_of, catalog,
+                        per_catalog(_FACTS, catalog, _SectionFacts))
+
+
+def _in_force_of(convention: Any, as_of: dt.date, catalog: Catalog,
+                 memo: _SectionFacts) -> str | None:
+    """``convention_in_force`` of a convention, kept per convention object and date."""
     if convention is None:
         return None
-    memo = per_catalog(_FACTS, catalog, _SectionFacts)
     key = (id(convention), as_of)
     found = memo.in_force.get(key)
     if found is not None and found[0] is convention:
@@ -103,7 +108,7 @@ def derive_facts(profile: Profile, as_of: dt.date, catalog: Catalog) -> dict[str
         facts.update(found[1])
     if memo.order is not None:
         facts = {path: facts[path] for path in memo.order if path in facts}
-    in_force = convention_in_force(profile, as_of, catalog)
+    in_force = _in_force_of(profile.convention, as_of, catalog, memo)
     if in_force is not None:
         facts["convention.in_force"] = in_force
         facts["convention.applicable"] = (

@@ -103,44 +103,35 @@ def prepare(data: dict[Any, Any], catalog: Catalog,
     shared: dict[Any, Any] | None = None
     pending: Pending = []
     for name, value in data.items():
-        if name in _UNSHARED:
-            if name == _SUBSCRIPTIONS and type(value) is list:
-                items = _items(value, memo, pending)
-                if items is not None:
-                    shared = shared if shared is not None else dict(data)
-                    shared[name] = items
-            continue
-        if type(value) is not dict:
-            continue
-        try:
-            key = (name, frozen(value))
-        except Unshareable:
-            continue
-        found = memo.get(key)
-        if found is None:
-            pending.append((name, -1, key))
-            continue
-        shared = shared if shared is not None else dict(data)
-        shared[name] = found
+        if name == _SUBSCRIPTIONS and type(value) is list:
+            items: list[Any] | None = None
+            for place, item in enumerate(value):
+                found = _seen(memo, pending, name, place, item)
+                if found is not None:
+                    items = items if items is not None else list(value)
+                    items[place] = found
+            found = items
+        else:
+            found = None if name in _UNSHARED else _seen(memo, pending, name, -1, value)
+        if found is not None:
+            shared = shared if shared is not None else dict(data)
+            shared[name] = found
     return (data if shared is None else shared), pending
 
 
-def _items(value: list[Any], memo: _Memo, pending: Pending) -> list[Any] | None:
-    items: list[Any] | None = None
-    for place, item in enumerate(value):
-        if type(item) is not dict:
-            continue
-        try:
-            key = (_SUBSCRIPTIONS, frozen(item))
-        except Unshareable:
-            continue
-        found = memo.get(key)
-        if found is None:
-            pending.append((_SUBSCRIPTIONS, place, key))
-            continue
-        items = items if items is not None else list(value)
-        items[place] = found
-    return items
+def _seen(memo: _Memo, pending: Pending, name: str, place: int, value: Any) -> Any | None:
+    """The section (or subscription at ``place``) validated before from a ``value``
+    written alike, else None, and then noted in ``pending`` to keep if it is valid."""
+    if type(value) is not dict:
+        return None
+    try:
+        key = (name, frozen(value))
+    except Unshareable:
+        return None
+    found = memo.get(key)
+    if found is None:
+        pending.append((name, place, key))
+    return found
 
 
 def keep(profile: Any, pending: Pending, catalog: Catalog) -> None:
