@@ -10,19 +10,27 @@ of the report and send it back as text with its figures (``eligibility.audit.ren
 the parent then only sorts, counts and concatenates (issue 12: its serial work stays a
 small part of the wall time).
 
-A worker that ends while auditing (killed, out of memory, a crash of the C engine)
-stops the audit with ``WorkerLost`` (exit 70) within about a second, instead of the
-pool waiting for its chunk for ever (``_answers``).
+The workers are a small pool of its own (``_Workers``), not ``multiprocessing.Pool``:
+each worker has a pipe of its own to the parent, which sends it the places of a chunk of
+inputs (two at a time, so that it never waits for work) and reads its answers. A
+``multiprocessing.Pool`` shares one result queue and its lock between the workers, so a
+worker killed while sending its answer left the lock taken: the pool then waited for
+ever, even while being stopped. Here a worker that ends while auditing (killed, out of
+memory, a crash of the C engine) is seen at once, by its pipe closing or its process
+ending, and stops the audit with ``WorkerLost`` (exit 70); the others are stopped too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import operator
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from eligibility.audit.commune import audit_profile
@@ -58,19 +66,114 @@ def _work(chunk: tuple[int, int]) -> Any:
 def _init_worker() -> None:
     """Each worker builds its own engine (``engine_for`` is per process) before auditing."""
     gc.freeze()  # what the worker inherited stays: the collector need not scan it again
-    # Ctrl-C and SIGTERM are the parent's to handle (one line, workers stopped by the
-    # pool): a worker printing its own traceback would be noise (issue 9).
+    # Ctrl-C and SIGTERM are the parent's to handle (one line, workers stopped by it): a
+    # worker printing its own traceback would be noise (issue 9).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    started = _WORKER.get("started")
-    if started is not None:
-        with started.get_lock():
-            started.value += 1
-    options = _WORKER.get("options")  # None: forked while the pool is being stopped
-    if options is not None and options.engine == "durable":
+    options = _WORKER["options"]
+    if options.engine == "durable":
         from eligibility.engine.durable import engine_for
 
         engine_for(_WORKER["catalog"])
+
+
+def _serve(connection: Connection) -> None:
+    """A worker: audit the chunks the parent sends (``(index, places)``) and send back
+    ``(index, answer, None)``, or ``(index, None, error)`` should auditing fail; ``None``
+    ends it."""
+    _init_worker()
+    while (task := connection.recv()) is not None:
+        index, chunk = task
+        try:
+            answer = _work(chunk)
+        except Exception as error:  # noqa: BLE001 - re-raised in the parent
+            connection.send((index, None, error))
+        else:
+            connection.send((index, answer, None))
+
+
+class _Workers:
+    """``jobs`` forked worker processes, each with a pipe of its own (see the module's
+    docstring); ``answers`` yields the answers to the chunks in their order."""
+
+    IN_FLIGHT = 2  # chunks sent ahead to each worker
+
+    def __init__(self, jobs: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.processes: list[BaseProcess] = []
+        self.connections: list[Connection] = []
+        try:
+            for _ in range(jobs):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs,), daemon=True)
+                process.start()
+                theirs.close()
+                self.processes.append(process)
+                self.connections.append(mine)
+        except BaseException:
+            self.stop()
+            raise
+
+    def answers(self, chunks: Sequence[tuple[int, int]]) -> Iterator[Any]:
+        pending = iter(enumerate(chunks))
+        busy: dict[int, int] = {}  # worker -> chunks sent and not answered
+        done: dict[int, Any] = {}
+        by_connection = {id(c): w for w, c in enumerate(self.connections)}
+        by_sentinel = {p.sentinel: w for w, p in enumerate(self.processes)}
+        for worker, connection in enumerate(self.connections):
+            busy[worker] = 0
+            for _ in range(self.IN_FLIGHT):
+                busy[worker] += self._send(connection, pending)
+        following = 0
+        while following < len(chunks):
+            waited: list[Any] = [c for w, c in enumerate(self.connections) if busy[w]]
+            waited += [p.sentinel for w, p in enumerate(self.processes) if busy[w]]
+            for ready in wait(waited):
+                if isinstance(ready, int):  # a process ended
+                    worker = by_sentinel[ready]
+                    with contextlib.suppress(OSError):
+                        if self.connections[worker].poll():
+                            continue  # an answer it sent before, or the end of its pipe
+                    raise self._lost(worker)
+                worker = by_connection[id(ready)]
+                connection = self.connections[worker]
+                try:
+                    index, answer, error = connection.recv()
+                except (EOFError, OSError):  # its pipe closed or reset: it ended
+                    raise self._lost(worker) from None
+                if isinstance(error, BaseException):
+                    raise error
+                done[index] = answer
+                busy[worker] += self._send(connection, pending) - 1
+            while following in done:
+                yield done.pop(following)
+                following += 1
+
+    @staticmethod
+    def _send(connection: Connection, pending: Iterator[tuple[int, tuple[int, int]]]) -> int:
+        task = next(pending, None)
+        if task is None:
+            return 0
+        connection.send(task)
+        return 1
+
+    def _lost(self, worker: int) -> WorkerLost:
+        """A worker that ended with chunks unanswered, as the error that stops the audit."""
+        process = self.processes[worker]
+        process.join(1)
+        return WorkerLost(process.exitcode)
+
+    def stop(self) -> None:
+        """End every worker: asked to (``None``) when idle, killed otherwise."""
+        for connection in self.connections:
+            with contextlib.suppress(OSError):
+                connection.send(None)
+            connection.close()
+        for process in self.processes:
+            process.join(0.5)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
 def _cores() -> int:
@@ -114,55 +217,30 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
         return results, 1
     size = max(8, min(400, total // (jobs * 12) or 1))
     chunks = [(i, min(i + size, total)) for i in range(0, total, size)]
-    context = multiprocessing.get_context("fork")
     if batcher is not None:
-        batcher.spool = Spool(context)  # before the fork: the workers share it
-    started = context.Value("i", 0)  # workers started (a replacement: one has ended)
-    _WORKER.update(catalog=catalog, options=options, batcher=batcher, started=started,
+        batcher.spool = Spool(multiprocessing.get_context("fork"))  # the workers share it
+    _WORKER.update(catalog=catalog, options=options, batcher=batcher,
                    units=units)  # before the workers fork: they inherit the units
     done = 0
     collecting = gc.isenabled()
+    workers = None
     try:
-        with context.Pool(jobs, initializer=_init_worker) as pool:
-            # The results are acyclic and all kept: collecting them again and again as
-            # they arrive is wasted time (the workers have forked already).
-            gc.disable()
-            answers = _answers(pool.imap(_work, chunks), len(chunks), started, jobs)
-            for (start, end), answer in zip(chunks, answers, strict=True):
-                results.extend(answer if batcher is None else answer.results(batcher.spool))
-                done += end - start
-                if progress is not None:
-                    progress(done, total)
+        workers = _Workers(jobs)
+        # The results are acyclic and all kept: collecting them again and again as they
+        # arrive is wasted time (the workers have forked already).
+        gc.disable()
+        for (start, end), answer in zip(chunks, workers.answers(chunks), strict=True):
+            results.extend(answer if batcher is None else answer.results(batcher.spool))
+            done += end - start
+            if progress is not None:
+                progress(done, total)
     finally:
+        if workers is not None:
+            workers.stop()
         if collecting:
             gc.enable()
         _WORKER.clear()
     return results, jobs
-
-
-_PATIENCE = 1.0  # seconds without an answer before the workers are looked at
-
-
-def _answers(answers: Any, count: int, started: Any, jobs: int) -> Iterator[Any]:
-    """The ``count`` answers of ``Pool.imap``, raising ``WorkerLost`` should a worker end.
-
-    A pool replaces a worker that dies (killed, out of memory, a crash in C) but its
-    chunk is never answered: ``imap`` would wait for ever. The pool's workers only end
-    when the pool does, so more workers ``started`` (each counts itself as it starts)
-    than the ``jobs`` asked for means one ended, and a chunk may be lost.
-    """
-    workers = {p.pid or 0: p for p in multiprocessing.active_children()}  # for the message
-    for _ in range(count):
-        while True:
-            try:
-                answer = answers.next(_PATIENCE)
-                break
-            except multiprocessing.TimeoutError:
-                workers.update((p.pid or 0, p) for p in multiprocessing.active_children())
-                if started.value > jobs:
-                    ended = [p.exitcode for p in workers.values() if p.exitcode is not None]
-                    raise WorkerLost(ended[0] if ended else None) from None
-        yield answer
 
 
 Discovered = tuple[list[Unit], list[Rejected]]

@@ -29,6 +29,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -137,10 +138,14 @@ def discover(paths: list[str], catalog: Catalog) -> tuple[list[Unit], list[Rejec
             rejected.append(Rejected.of(InputError(f"cannot read: {error.strerror or error}",
                                                    source=str(path))))
             continue
-        if not named:  # a folder's profiles (35,000 of them: the loop kept short)
-            for file in files:
-                key = _real_path(file, folders)  # the same file named twice is read once
-                if key not in seen:
+        if not named:  # a folder's profiles (35,000 of them: no Python loop of its own)
+            keys = list(map(_real_path, files, repeat(folders)))
+            if seen.isdisjoint(keys) and len(set(keys)) == len(keys):
+                seen.update(keys)
+                units.extend(map(Unit, files, files))
+                continue
+            for file, key in zip(files, keys, strict=True):
+                if key not in seen:  # the same file named twice is read once
                     seen.add(key)
                     units.append(Unit(file, file))
             continue

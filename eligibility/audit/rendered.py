@@ -31,6 +31,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from multiprocessing.context import BaseContext
 from typing import Any, NamedTuple, Protocol
 
@@ -198,19 +199,14 @@ class RenderedBatch:
         else:
             assert spool is not None, "entries in a spool the parent holds"
             entries, base = spool, self.place
-        out: list[RenderedCommune | Rejected] = []
-        communes = iter(range(len(self.ends)))
-        start = base
-        for position in range(self.units):
-            refused = self.refused.get(position)
-            if refused is not None:
-                out.append(refused)
-                continue
-            i = next(communes)
-            end = base + self.ends[i]
-            out.append(RenderedCommune(self.insee[i], self.names[i], self.sources[i],
-                                       self.figures[i], self.counts[i], entries, start, end))
-            start = end
+        ends = [base + end for end in self.ends]
+        # The communes built column by column (35,000 of them in the parent: no Python
+        # loop of its own), then the refused inputs put back where they came.
+        out: list[RenderedCommune | Rejected] = list(map(
+            RenderedCommune, self.insee, self.names, self.sources, self.figures, self.counts,
+            repeat(entries), [base, *ends[:-1]], ends))
+        for position in sorted(self.refused):
+            out.insert(position, self.refused[position])
         return out
 
 
