@@ -178,6 +178,30 @@ def test_a_bad_file_in_a_batch_is_reported_and_the_others_audited(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.json"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_commune_keeps_its_source_around_a_refused_input(tmp_path, jobs):
+    """The parent puts back each commune's source (the workers send none with a rendered
+    entry): a refused input in the middle of a batch shifts no source onto another
+    commune, as the refusal of a commune given twice shows, naming the first's file."""
+    chosen = sorted(COMMUNES.glob("*.yaml"))[:6]
+    for path in chosen:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    text = chosen[4].read_text(encoding="utf-8")
+    (tmp_path / f"{chosen[2].stem}b-bad.yaml").write_text(
+        text.replace("commune:\n", "commune:\n  population: -1\n", 1), encoding="utf-8")
+    (tmp_path / "zz-again.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "report" / "audit.json"
+    out.parent.mkdir()
+    result = invoke(str(tmp_path), "--as-of", DAY, "--format", "json", "-o", str(out),
+                    "--jobs", jobs)
+    assert result.exit_code == 2
+    insee = chosen[4].name.split("-")[0]
+    assert f"{tmp_path}/zz-again.yaml: commune.insee: commune {insee} is also given by " \
+           f"{tmp_path}/{chosen[4].name}" in result.stderr
+    communes = json.loads(out.read_text(encoding="utf-8"))["communes"]
+    assert [Path(c["source"]).name for c in communes] == [p.name for p in chosen]
+
+
 def test_output_is_written_atomically(tmp_path, monkeypatch):
     out = tmp_path / "report.json"
     out.write_text("previous report\n", encoding="utf-8")

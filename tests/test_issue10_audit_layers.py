@@ -71,6 +71,7 @@ def test_the_audit_evaluates_through_check_and_asks_for_no_plan(catalog, monkeyp
         return check(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(audit_commune, "check", counted)
+    monkeypatch.setattr(audit_commune, "_DECIDED", {})  # nothing decided before
     profile = load_profile(COMMUNES / "30125-garons.yaml", catalog)
     found = audit_profile(catalog, profile, AuditOptions(DAY))
     assert calls and all(c["plans"] is False for c in calls)

@@ -7,7 +7,9 @@ nothing they say.
   ``json.dumps`` of the plain objects, whatever the commune's name (elision, quotes,
   control characters) and whichever commune came before;
 * the audit of a commune with the memos of its catalog shared with other communes
-  (``audit.commune._Prepared``) is the audit with fresh ones.
+  (``audit.commune._Prepared``, the states decided of ``CommuneAuditor._decided``, the
+  engine's truths) is the audit with fresh ones, and the audit by the reference
+  evaluator, which keeps nothing, under the commune's own name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from eligibility.catalog.loading import load_catalog
 from eligibility.profile.loading import load_profile
 from eligibility.profile.model import Profile
 from eligibility.reports import audit as reports
+from eligibility.verify.strategies import profiles
 from eligibility.wording.audit import AuditWording, names_commune_as_is
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +132,8 @@ def _audits(profiles: list[Profile], options: AuditOptions, fresh: bool) -> list
     for profile in profiles:
         if fresh:
             commune_audit._PREPARED.clear()
+            commune_audit._DECIDED.clear()
+            commune_audit._TRUTHS.clear()
         audits.append(audit_profile(CATALOG, profile, options))
     return audits
 
@@ -142,3 +147,26 @@ def test_the_audit_with_shared_memos_is_the_audit_with_fresh_ones(engine):
         fresh = _audits(PROFILES, options, fresh=True)
         assert shared == fresh
         assert again == fresh
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(profiles(CATALOG), st.sampled_from(NAMES)), min_size=1, max_size=5),
+       st.sampled_from(DAYS), st.sampled_from([None, dt.date(2016, 1, 1)]),
+       st.sampled_from([(), ("ads", "videoprotection")]))
+def test_communes_alike_share_what_is_decided_under_their_own_names(picks, day, before, drop):
+    """The durable audit shares the states it decided between communes alike (the same
+    facts the rules read, the same bricks held); each commune's audit is still the one
+    the reference evaluator makes, which keeps nothing, with its own name in every
+    finding."""
+    durable = AuditOptions(day, before, drop, "durable")
+    reference = AuditOptions(day, before, drop, "reference")
+    communes = [_renamed(p, name) for p, name in picks]
+    communes += [_renamed(p, f"{name} bis") for p, name in picks]  # alike, named otherwise
+    for profile in communes:
+        audit = audit_profile(CATALOG, profile, durable)
+        assert audit == audit_profile(CATALOG, profile, reference)
+        name = profile.commune.name
+        changes = [audit.changes, audit.dropped]
+        assert all(f.commune == name for f in audit.findings)
+        assert all(f.commune == name for c in changes if c is not None
+                   for f in (*c.appeared, *c.disappeared))

@@ -340,3 +340,56 @@ def test_the_sections_of_every_fixture_are_shared(catalog):
                 profile = sections.read_block_profile(written, catalog, model_for(catalog))
                 assert profile is not None, path
                 assert repr(profile.model_dump()) == usual(path, catalog)[1]
+
+
+def test_a_section_left_out_is_one_empty_section_for_every_profile(catalog):
+    """A section left out is as if empty; every profile leaving it out shares one frozen
+    empty section (its facts worked out once), which no change to a profile reaches."""
+    from eligibility.profile.facts import derive_facts
+
+    left_out = [parse_profile({"commune": {"insee": f"3000{i}", "name": f"C{i}"}}, catalog)
+                for i in range(2)]
+    given_vsi = parse_profile({**BASE, "vsi": {"use_cases": ["crowd"]}}, catalog)
+    first, second = left_out
+    assert first.vsi is second.vsi and first.authorisations is second.authorisations
+    assert given_vsi.vsi is not first.vsi and given_vsi.vsi.use_cases == ["crowd"]
+    assert first.vsi.model_dump() == {"use_cases": []} and not first.vsi.model_fields_set
+    facts = derive_facts(first, DAYS[0], catalog)
+    assert not [path for path in facts if path.startswith("authorisations.")]
+    assert facts["vsi.use_cases"] == frozenset()  # a set left out is empty (CONTRACT §2)
+    with pytest.raises(ValueError, match="frozen"):
+        first.vsi.use_cases = ["crowd"]  # type: ignore[misc]
+    changed = first.with_changes({"vsi.use_cases": ["traffic"],
+                                  "authorisations.videoprotection_prefectorale": True})
+    assert changed.vsi.use_cases == ["traffic"] and second.vsi.use_cases == []
+    assert derive_facts(changed, DAYS[0], catalog)["vsi.use_cases"] == frozenset({"traffic"})
+    assert "authorisations.videoprotection_prefectorale" not in derive_facts(
+        second, DAYS[0], catalog)
+
+
+LINE_PARTS = ["\n", " ", "  ", "#", "-", "- ", "-x", "a", "a:", ": ", "---", "...", "..",
+              "--", "'", "\r", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PARTS), max_size=14))
+def test_the_sections_start_where_a_line_anchored_reading_says(parts):
+    """``block_sections`` finds its entries and the document markers by plain searches;
+    they are where the line-anchored definitions (``^`` at each line) put them."""
+    import re
+
+    from eligibility.documents import yamlio
+
+    text = "".join(parts)
+    top_line = re.compile(r"^(?!#|-(?: |$))[^ \n]", re.MULTILINE)
+    marker = re.compile(r"^(?:---|\.\.\.)", re.MULTILINE)
+    starts = [m.start() for m in top_line.finditer(text)]
+    refused = bool(yamlio._NOT_BLOCK_TEXT.search(text) or marker.search(text) or not starts
+                   or yamlio._LINE.search(text, 0, starts[0]))
+    try:
+        found = yamlio.block_sections(text)
+    except yamlio.Unusual:
+        assert refused
+        return
+    assert not refused
+    assert found == [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]

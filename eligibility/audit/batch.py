@@ -210,7 +210,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
         for index, unit in enumerate(units, start=1):
             batch.append(_audit_unit(unit, catalog, options))
             if index % 50 == 0 or index == total:
-                results.extend(batch if batcher is None else batcher(batch).results(None))
+                results.extend(batch if batcher is None else batcher(batch).results(
+                    None, [u.source for u in units[index - len(batch):index]]))
                 batch = []
                 if progress is not None:
                     progress(index, total)
@@ -230,7 +231,8 @@ def audit_units(catalog: Catalog, units: Sequence[Any], options: AuditOptions,
         # arrive is wasted time (the workers have forked already).
         gc.disable()
         for (start, end), answer in zip(chunks, workers.answers(chunks), strict=True):
-            results.extend(answer if batcher is None else answer.results(batcher.spool))
+            results.extend(answer if batcher is None else answer.results(
+                batcher.spool, [u.source for u in units[start:end]]))
             done += end - start
             if progress is not None:
                 progress(done, total)

@@ -25,6 +25,9 @@ back evaluates each state once; a commune without errors traces nothing back.
 What does not depend on the commune is said once per catalog (``_Prepared``, issue 12):
 the version in force per date, the bricks to ask for with an open brick, and per
 row of verdicts (verdicts are shared between evaluations) the statuses and failed rules.
+What the evaluations decide on a date depends on the facts the rules read and the
+bricks held alone: communes alike share it (``CommuneAuditor._decided``), their own
+names put back in the findings; the reference evaluator shares nothing.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from eligibility.audit.summary import cells_of
 from eligibility.catalog.memo import PerCatalog, per_catalog
 from eligibility.catalog.model import Brick, Catalog
 from eligibility.evaluation.check import EngineName, TruthsMemo, check
+from eligibility.evaluation.evaluate import deciding_facts
 from eligibility.evaluation.verdicts import (
     AVAILABILITY,
     COMMON,
@@ -69,7 +73,7 @@ from eligibility.evaluation.verdicts import (
     Verdict,
 )
 from eligibility.explain.derivation import read_facts
-from eligibility.profile.facts import convention_in_force, counts_on, held_on
+from eligibility.profile.facts import convention_in_force, counts_on, derive_facts, held_on
 from eligibility.profile.model import Profile
 
 _KEPT = 4096  # entries of one memo of ``_Prepared``, then it starts again
@@ -178,6 +182,10 @@ _TRUTHS: PerCatalog[dict[Any, Any]] = {}
 _TRUTHS_KEPT = 50_000  # distinct facts whose truths are kept, then it starts again
 
 
+_DECIDED: PerCatalog[dict[Any, Any]] = {}
+_DECIDED_KEPT = 20_000  # states decided (``CommuneAuditor._decided``), then it starts again
+
+
 def _truths_memo(catalog: Catalog) -> TruthsMemo:
     memo = per_catalog(_TRUTHS, catalog, lambda _: {})
     if len(memo) >= _TRUTHS_KEPT:
@@ -197,6 +205,7 @@ class CommuneAuditor:
         # check's memo, shared by the communes a process audits: the engine decides
         # each distinct set of the facts it reads once (10,000 synthetic communes: 651).
         self._memo: TruthsMemo = _truths_memo(catalog)
+        self._shared: dict[Any, Any] = per_catalog(_DECIDED, catalog, lambda _: {})
         self._held: dict[dt.date, tuple[str, ...]] = {}  # of self.profile, per day
         self._in_force: dict[dt.date, str | None] = {}  # of self.profile's convention
         self._day_states: dict[dt.date, tuple[Any, ...]] = {}
@@ -250,28 +259,11 @@ class CommuneAuditor:
         held = self.held_on(day, base)
         in_force = self.in_force(day, profile)
         current = prepared.version_at(day)
-        findings: list[Finding] = []
-        all_ev = self.evaluate(profile, day, list(prepared.order)) if with_open else None
-        held_ev = None
-        if held:
-            # Requested together, the held bricks meet a requirement only with a held brick.
-            # When every brick they require is held, requesting more changes none of their
-            # verdicts (CONTRACT §4): the evaluation of every brick serves for both.
-            if all_ev is not None and prepared.complete(held):
-                held_ev = all_ev
-            else:
-                held_ev = self.evaluate(profile, day, list(held))
-        if held_ev is not None:
-            findings += self._held_findings(held_ev, held, current)
+        held_findings, verdicts = self._decided(profile, day, held, current, with_open)
+        findings = list(held_findings)
         if not with_open:  # tracing errors back: nothing else is needed
             return _Snapshot(findings, (), (), in_force)
-        assert all_ev is not None
         findings += self._commune_findings(profile, day, held, in_force, current)
-        # A held brick's verdict is the one requested with the held bricks.
-        verdicts = prepared.verdicts(all_ev.verdicts)
-        if held_ev is not None and held_ev is not all_ev:
-            verdicts = tuple(held_ev.verdicts[b] if b in held else v
-                             for b, v in zip(prepared.order, verdicts, strict=True))
         statuses, blocking, eligible = prepared.row(verdicts)
         future = {s.brick for s in base.subscriptions}
         # A requirement rests on a valid brick (CONTRACT §4): a brick resting on a held
@@ -286,6 +278,54 @@ class CommuneAuditor:
                                          -1 if f.brick is None else rank[f.brick],
                                          f.rule, f.detail))
         return _Snapshot(findings, statuses, blocking, in_force)
+
+    def _decided(self, profile: Profile, day: dt.date, held: tuple[str, ...],
+                 current: str | None, with_open: bool
+                 ) -> tuple[tuple[Finding, ...], tuple[Verdict, ...]]:
+        """What the evaluations of ``profile`` on ``day`` decide: the findings about the
+        bricks it holds, and (``with_open``) every brick's verdict, a held brick's being
+        the one requested with the held bricks.
+
+        They depend on the facts the rules read and the bricks held alone (the findings
+        on the commune's name too): communes alike share them, kept per catalog and found
+        again with the commune's name put in (issue 12: 35,000 synthetic communes are
+        about 3,000 such states on the audit's date). The reference evaluator keeps
+        nothing: it stays the plain computation the durable path is checked against.
+        """
+        key: tuple[Any, ...] | None = None
+        if self.engine == "durable":
+            facts = derive_facts(profile, day, self.catalog)
+            key = (day, with_open, held, deciding_facts(self.catalog, facts),
+                   facts.get("convention.in_force"), facts.get("convention.applicable"))
+            found = self._shared.get(key)
+            if found is not None:
+                name = self.name
+                return tuple(f if f.commune == name else replace(f, commune=name)
+                             for f in found[0]), found[1]
+        prepared = self.prepared
+        all_ev = self.evaluate(profile, day, list(prepared.order)) if with_open else None
+        held_ev = None
+        if held:
+            # Requested together, the held bricks meet a requirement only with a held brick.
+            # When every brick they require is held, requesting more changes none of their
+            # verdicts (CONTRACT §4): the evaluation of every brick serves for both.
+            if all_ev is not None and prepared.complete(held):
+                held_ev = all_ev
+            else:
+                held_ev = self.evaluate(profile, day, list(held))
+        held_findings = (() if held_ev is None else
+                         tuple(self._held_findings(held_ev, held, current)))
+        verdicts: tuple[Verdict, ...] = ()
+        if all_ev is not None:
+            verdicts = prepared.verdicts(all_ev.verdicts)
+            if held_ev is not None and held_ev is not all_ev:
+                verdicts = tuple(held_ev.verdicts[b] if b in held else v
+                                 for b, v in zip(prepared.order, verdicts, strict=True))
+        if key is not None:
+            if len(self._shared) >= _DECIDED_KEPT:
+                self._shared.clear()
+            self._shared[key] = (held_findings, verdicts)
+        return held_findings, verdicts
 
     def _state(self, day: dt.date) -> tuple[Any, ...]:
         state = self._day_states.get(day)

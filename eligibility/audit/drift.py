@@ -20,7 +20,7 @@ from typing import Any
 
 from eligibility.audit.findings import FAILS, Drift, Finding
 from eligibility.catalog.model import Catalog
-from eligibility.profile.facts import convention_in_force, counts_on, derive_facts, held_on
+from eligibility.profile.facts import convention_facts, convention_in_force, counts_on, held_on
 from eligibility.profile.model import Profile
 
 Key = tuple[str, str, str, str]
@@ -39,7 +39,7 @@ class DriftTracer:
         self.events = self._events()
         self._dated = sorted(self.events.items())  # the boundary dates, in order
         self._found: dict[tuple[Any, ...], bool] = {}
-        self._facts: dict[dt.date, Any] = {}
+        self._conventions: dict[dt.date, tuple[str | None, str | None]] = {}
         self._held: dict[dt.date, frozenset[str]] = {}
 
     def _events(self) -> dict[dt.date, list[Event]]:
@@ -55,6 +55,12 @@ class DriftTracer:
         for subscription in self.profile.subscriptions:
             if subscription.since is not None:
                 found[subscription.since].append(("subscription", subscription.brick))
+        return found
+
+    def _convention_facts(self, day: dt.date) -> tuple[str | None, str | None]:
+        found = self._conventions.get(day)
+        if found is None:
+            found = self._conventions[day] = convention_facts(self.profile, day, self.catalog)
         return found
 
     def _held_at(self, day: dt.date) -> frozenset[str]:
@@ -82,11 +88,7 @@ class DriftTracer:
         """
         held = self._held_at(day)
         if finding.kind == FAILS:
-            facts = self._facts.get(day)
-            if facts is None:
-                facts = self._facts[day] = derive_facts(self.profile, day, self.catalog)
-            convention: tuple[Any, ...] = (facts.get("convention.in_force"),
-                                           facts.get("convention.applicable"))
+            convention: tuple[Any, ...] = self._convention_facts(day)
         else:
             convention = (convention_in_force(self.profile, day, self.catalog),
                           self.catalog.version_at(day))

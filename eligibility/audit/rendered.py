@@ -10,7 +10,8 @@ of a commune given twice and the exit code need (``RenderedCommune``). The paren
 counts and concatenates.
 
 A worker sends back a batch of communes as columns (``RenderedBatch``): lists of codes,
-names, sources, figures and counts, and where their entries are. The entries themselves
+names, figures and counts, and where their entries are (not the sources: the parent
+has them). The entries themselves
 do not go through the pipe (120 MB for 35,000 communes: half a second of the parent's
 CPU): the worker writes them, UTF-8, into a spool file shared by the workers (``Spool``,
 an unnamed temporary file: nothing is left on disk, whatever stops the run), at a place
@@ -29,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from multiprocessing.context import BaseContext
@@ -178,21 +179,22 @@ class RenderedBatch:
     """A batch of units as a worker sends it back: its communes as columns, where their
     entries are (in the spool from ``place``, else in ``text``; ``ends``: where each
     ends, from the batch's start), and its bad inputs where they came (``refused``:
-    position in the batch -> why)."""
+    position in the batch -> why). Not the communes' sources: the parent has them, in
+    its list of units."""
 
     units: int
     ends: list[int]
     insee: list[str]
     names: list[str]
-    sources: list[str]
     figures: list[Figures]
     counts: list[tuple[int, int, int]]
     refused: dict[int, Rejected]
     text: str | None = None
     place: int = 0
 
-    def results(self, spool: Spool | None) -> list[RenderedCommune | Rejected]:
-        """The batch's results in the order of its units."""
+    def results(self, spool: Spool | None,
+                sources: Sequence[str]) -> list[RenderedCommune | Rejected]:
+        """The batch's results in the order of its units (``sources``: theirs)."""
         if self.text is not None:
             entries: Entries = Held(self.text)
             base = 0
@@ -202,8 +204,10 @@ class RenderedBatch:
         ends = [base + end for end in self.ends]
         # The communes built column by column (35,000 of them in the parent: no Python
         # loop of its own), then the refused inputs put back where they came.
+        if self.refused:
+            sources = [s for i, s in enumerate(sources) if i not in self.refused]
         out: list[RenderedCommune | Rejected] = list(map(
-            RenderedCommune, self.insee, self.names, self.sources, self.figures, self.counts,
+            RenderedCommune, self.insee, self.names, sources, self.figures, self.counts,
             repeat(entries), [base, *ends[:-1]], ends))
         for position in sorted(self.refused):
             out.insert(position, self.refused[position])
@@ -243,7 +247,7 @@ class Batcher:
         spool = self.spool
         entries: list[str] = []
         encoded: list[bytes] = []
-        batch = RenderedBatch(len(results), [], [], [], [], [], [], {})
+        batch = RenderedBatch(len(results), [], [], [], [], [], {})
         end = 0
         for position, result in enumerate(results):
             if isinstance(result, Rejected):
@@ -260,7 +264,6 @@ class Batcher:
             batch.ends.append(end)
             batch.insee.append(result.insee)
             batch.names.append(result.name)
-            batch.sources.append(result.source)
             figures = (result.held, result.statuses, result.blocking)
             batch.figures.append(self._figures.setdefault(figures, figures))
             batch.counts.append(self._counts.setdefault(result.counts, result.counts))

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Mapping, MutableMapping
 from typing import Any
 
 from eligibility.catalog.conditions import Truth
+from eligibility.catalog.memo import PerCatalog, per_catalog
 from eligibility.catalog.model import Catalog
 from eligibility.evaluation.reference import evaluate_reference
 from eligibility.evaluation.verdicts import EngineName, Evaluation, assemble
@@ -41,12 +42,30 @@ def evaluate_facts(catalog: Catalog, profile: Profile, as_of: dt.date, facts: Ma
     if memo is None:
         truths = durable.decide(facts)
     else:
-        # The engine's answer depends on the facts its rules read alone (not on the
-        # population or the finances): communes alike share one answer.
-        reads = durable.reads
-        key = frozenset(item for item in facts.items() if item[0] in reads)
+        key = deciding_facts(catalog, facts)
         known = memo.get(key)
         truths = known if known is not None else durable.decide(facts)
         if known is None:
             memo[key] = truths
     return assemble(catalog, profile, as_of, facts, truths, requested, show, only)
+
+
+def deciding_facts(catalog: Catalog, facts: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The facts that decide the verdicts of ``facts``: the values of those the rules
+    read (not the population or the finances; None for an unknown one), then their
+    types, so that ``1`` is never taken for ``true`` nor ``2`` for ``2.0``. Two sets of
+    facts with the same ones get the same node truths, so the same verdicts on a date
+    for the same bricks held and asked for: the key of the memos of the audit's
+    evaluations (``TruthsMemo``, ``audit.commune``)."""
+    reads: tuple[str, ...] = per_catalog(_READS, catalog, _read_in_order)
+    values = tuple(map(facts.get, reads))
+    return (*values, *map(type, values))
+
+
+_READS: PerCatalog[tuple[str, ...]] = {}
+
+
+def _read_in_order(catalog: Catalog) -> tuple[str, ...]:
+    from eligibility.engine.durable import engine_for  # the engine knows what it reads
+
+    return tuple(sorted(engine_for(catalog).reads))

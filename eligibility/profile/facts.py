@@ -108,12 +108,28 @@ def derive_facts(profile: Profile, as_of: dt.date, catalog: Catalog) -> dict[str
         facts.update(found[1])
     if memo.order is not None:
         facts = {path: facts[path] for path in memo.order if path in facts}
-    in_force = _in_force_of(profile.convention, as_of, catalog, memo)
+    in_force, applicable = _convention_facts(profile, as_of, catalog, memo)
     if in_force is not None:
         facts["convention.in_force"] = in_force
-        facts["convention.applicable"] = (
-            in_force if in_force != "none" else catalog.version_at(as_of) or "none")
+        facts["convention.applicable"] = applicable
     return facts
+
+
+def convention_facts(profile: Profile, as_of: dt.date,
+                     catalog: Catalog) -> tuple[str | None, str | None]:
+    """The two derived facts of ``derive_facts`` (``convention.in_force``,
+    ``convention.applicable``), None when unknown: all the facts of a profile that
+    change with the date (the audit's drift asks them alone, date after date)."""
+    return _convention_facts(profile, as_of, catalog, per_catalog(_FACTS, catalog,
+                                                                  _SectionFacts))
+
+
+def _convention_facts(profile: Profile, as_of: dt.date, catalog: Catalog,
+                      memo: _SectionFacts) -> tuple[str | None, str | None]:
+    in_force = _in_force_of(profile.convention, as_of, catalog, memo)
+    if in_force is None:
+        return None, None
+    return in_force, in_force if in_force != "none" else catalog.version_at(as_of) or "none"
 
 
 class _SectionFacts:

@@ -111,10 +111,18 @@ def empty_list() -> list[Any]:
 
 def _made(model: type[_Strict]) -> Callable[[], _Strict]:
     """A factory of ``model`` with no field given (a section left out: all unknown), whose
-    signature pydantic reads at once (a model's own would be computed from its fields)."""
+    signature pydantic reads at once (a model's own would be computed from its fields).
+
+    It makes one instance, the first time, and gives it to every profile leaving the
+    section out: a section is frozen, so they may share it, and the facts of a shared
+    section are worked out once (``profile.facts``, issue 12: a new empty section per
+    profile was a new object to work out for every commune of an audit)."""
+    made: list[_Strict] = []
 
     def make() -> _Strict:
-        return model()
+        if not made:
+            made.append(model())
+        return made[0]
 
     return make
 
