@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from helpers import COMMUNES, FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eligibility.audit.batch import run_audit
 from eligibility.audit.findings import AuditOptions
-from eligibility.audit.inputs import discover, load_unit, read_profile_document
+from eligibility.audit.inputs import Rejected, discover, load_unit, read_profile_document
 from eligibility.errors import InputError
 from eligibility.profile.loading import read_document
 
@@ -179,3 +182,43 @@ def test_the_fast_yaml_reader_reads_as_the_profile_reader(tmp_path):
     impossible.write_text("signed_on: 2022-13-45\n", encoding="utf-8")
     assert read_profile_document(impossible) == read_document(impossible) == {
         "signed_on": "2022-13-45"}
+
+
+def _communes_plainly(results, rejected):
+    """What ``batch._communes`` does, one result at a time: its specification."""
+    communes, seen = [], {}
+    for result in results:
+        if isinstance(result, Rejected):
+            rejected.append(result)
+        elif result.insee in seen:
+            rejected.append(("twice", result.source, seen[result.insee]))
+        else:
+            seen[result.insee] = result.source
+            communes.append(result)
+    return sorted(communes, key=lambda c: (c.insee, c.name))
+
+
+class Audited(NamedTuple):
+    insee: str
+    name: str
+    source: str
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.builds(Audited, st.sampled_from(["30001", "30002", "30003", "2A004", "30010"]),
+              st.sampled_from(["A", "B", "Ç"]), st.sampled_from(["a.yaml", "b.csv:3"])),
+    st.just("bad")), max_size=8))
+def test_the_communes_audited_come_sorted_and_each_once(items):
+    """Sorted by code and name, a commune given twice refused the second time, a bad input
+    kept where it came: the fast paths (no refusal, codes in order) say what the loop says."""
+    from eligibility.audit import batch
+
+    bad = Rejected("bad.yaml", None, "broken", ("error: bad.yaml: broken",))
+    results = [bad if item == "bad" else item for item in items]
+    expected_rejected: list[object] = []
+    expected = _communes_plainly(results, expected_rejected)
+    rejected: list[Rejected] = []
+    assert batch._communes(list(results), rejected) == expected
+    assert [r if r is bad else ("twice", r.source, r.message.rsplit(" ", 1)[-1])
+            for r in rejected] == expected_rejected
