@@ -84,7 +84,7 @@ def _serve(connection: Connection) -> None:
 
     After each chunk, what outlived it (mostly the new entries of the memos shared by
     the communes) is collected once and frozen: the collector's full passes then walk
-    one chunk's objects, not every memo again and again (issue 12: about 6% of a
+    one chunk's objects, not every memo again and again (issue 12: 3-6% of a
     commune's time). The memos hold no cycles: an entry they drop is freed by its
     reference count, frozen or not."""
     _init_worker()
