@@ -295,6 +295,8 @@ class CommuneAuditor:
         key: tuple[Any, ...] | None = None
         if self.engine == "durable":
             facts = derive_facts(profile, day, self.catalog)
+            # The convention's facts too, read by the findings of an unavailable brick
+            # even in a catalog whose rules would not read them.
             key = (day, with_open, held, deciding_facts(self.catalog, facts),
                    facts.get("convention.in_force"), facts.get("convention.applicable"))
             found = self._shared.get(key)

@@ -39,7 +39,6 @@ class DriftTracer:
         self.events = self._events()
         self._dated = sorted(self.events.items())  # the boundary dates, in order
         self._found: dict[tuple[Any, ...], bool] = {}
-        self._conventions: dict[dt.date, tuple[str | None, str | None]] = {}
         self._held: dict[dt.date, frozenset[str]] = {}
 
     def _events(self) -> dict[dt.date, list[Event]]:
@@ -55,12 +54,6 @@ class DriftTracer:
         for subscription in self.profile.subscriptions:
             if subscription.since is not None:
                 found[subscription.since].append(("subscription", subscription.brick))
-        return found
-
-    def _convention_facts(self, day: dt.date) -> tuple[str | None, str | None]:
-        found = self._conventions.get(day)
-        if found is None:
-            found = self._conventions[day] = convention_facts(self.profile, day, self.catalog)
         return found
 
     def _held_at(self, day: dt.date) -> frozenset[str]:
@@ -88,7 +81,8 @@ class DriftTracer:
         """
         held = self._held_at(day)
         if finding.kind == FAILS:
-            convention: tuple[Any, ...] = self._convention_facts(day)
+            # kept per convention and date where they are worked out (profile.facts)
+            convention: tuple[Any, ...] = convention_facts(self.profile, day, self.catalog)
         else:
             convention = (convention_in_force(self.profile, day, self.catalog),
                           self.catalog.version_at(day))

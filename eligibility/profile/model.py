@@ -110,8 +110,9 @@ def empty_list() -> list[Any]:
 
 
 def _made(model: type[_Strict]) -> Callable[[], _Strict]:
-    """A factory of ``model`` with no field given (a section left out: all unknown), whose
-    signature pydantic reads at once (a model's own would be computed from its fields).
+    """A factory of ``model`` with no field given (a section left out: its facts unknown,
+    a set empty), whose signature pydantic reads at once (a model's own would be computed
+    from its fields).
 
     It makes one instance, the first time, and gives it to every profile leaving the
     section out: a section is frozen, so they may share it, and the facts of a shared
