@@ -222,3 +222,33 @@ def test_the_communes_audited_come_sorted_and_each_once(items):
     assert batch._communes(list(results), rejected) == expected
     assert [r if r is bad else ("twice", r.source, r.message.rsplit(" ", 1)[-1])
             for r in rejected] == expected_rejected
+
+
+def test_the_real_path_of_each_file_of_a_folder_is_the_one_os_path_gives(tmp_path):
+    """``discover`` works out each file's real path folder by folder (``_real_paths``): it
+    must be ``os.path.realpath`` of every file, through linked folders and file links,
+    given with a trailing separator or not, so that a file named twice is read once."""
+    import os
+
+    from eligibility.audit.inputs import _real_paths
+    from eligibility.profile.loading import find_profiles, profile_folders
+
+    inside = tmp_path / "inside"
+    (inside / "sub").mkdir(parents=True)
+    for folder in (inside, inside / "sub"):
+        for name in ("a.yaml", "b.json"):
+            (folder / name).write_text("{}", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.yaml").write_text("{}", encoding="utf-8")
+    (inside / "link.yaml").symlink_to(elsewhere / "target.yaml")  # a file link
+    (inside / "sub" / "up.yml").symlink_to(inside / "a.yaml")
+    (inside / "linked").symlink_to(elsewhere)  # a folder link
+    (tmp_path / "alias").symlink_to(inside)  # the whole folder by another name
+    for named in (inside, tmp_path / "alias", f"{tmp_path / 'alias'}{os.sep}",
+                  f"{inside}{os.sep}{os.sep}"):
+        groups, problems = profile_folders(named)
+        files = [prefix + name for prefix, names in groups for name in names]
+        assert files == find_profiles(named)[0] and not problems
+        assert len(files) == 7
+        assert _real_paths(groups, {}) == [os.path.realpath(f) for f in files]

@@ -155,6 +155,15 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
     Symbolic links to folders are followed; a folder reached twice (a link loop, or
     two links to one folder) is read once.
     """
+    folders, problems = profile_folders(folder)
+    return [prefix + name for prefix, names in folders for name in names], problems
+
+
+def profile_folders(folder: str | Path) -> tuple[list[tuple[str, list[str]]], list[InputError]]:
+    """``find_profiles`` folder by folder: each folder's path as its files' names begin
+    (with its separator), and the names of its profile files, in order; so that a
+    caller with something to do per folder (``audit.inputs.discover``: the real path of
+    each file) does it once per folder, not once per file."""
     problems: list[InputError] = []
     found: dict[str, list[str]] = {}  # folder -> the profile files in it
     visited: set[tuple[int, int]] = set()
@@ -179,8 +188,7 @@ def find_profiles(folder: str | Path) -> tuple[list[str], list[InputError]]:
             f for f in files
             # not hidden, so its suffix is what os.path.splitext would give
             if not f.startswith(".") and f.lower().endswith(PROFILE_SUFFIXES))
-    # Sorted by folder (part by part), then name: each folder's parts split once; joined
-    # as os.path.join joins a name to a folder.
-    return [prefix + name for root in sorted(found, key=lambda r: r.split(os.sep))
-            for prefix in [root if root.endswith(os.sep) else root + os.sep]
-            for name in sorted(found[root])], problems
+    # Sorted by folder (part by part), then name: each folder's parts split once; a name
+    # joined to its folder as os.path.join joins them.
+    return [(root if root.endswith(os.sep) else root + os.sep, sorted(found[root]))
+            for root in sorted(found, key=lambda r: r.split(os.sep))], problems
