@@ -369,8 +369,8 @@ def main() -> int:
         else:
             (folder / "in").mkdir(exist_ok=True)
             inputs = write_inputs(profiles, folder / "in", args.input)
-        # One commune, read the same way: the command's start (interpreter, imports,
-        # catalog), which any run pays, whatever its number of communes.
+        # One commune (a file of its own, JSON for JSON inputs, else YAML): the command's
+        # start (interpreter, imports, catalog), which any run pays, whatever its size.
         (folder / "one").mkdir(exist_ok=True)
         for old in (folder / "one").iterdir():
             old.unlink()

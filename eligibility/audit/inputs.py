@@ -196,6 +196,8 @@ def _real_paths(groups: list[tuple[str, list[str]]],
     calls were a tenth of the listing, serial work before any worker starts)."""
     keys: list[str] = []
     for prefix, names in groups:
+        if not names:  # a folder of subfolders only: nothing to list it for
+            continue
         folder = prefix[:-len(os.sep)]
         known = _folder(folder, folders) if folder else None
         if known is None:
